@@ -1,0 +1,201 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// DefaultAPIURL is Telegram's Bot API.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// maxResponse bounds a Bot API response body; a getUpdates batch of 100
+// large updates stays far below it.
+const maxResponse = 8 << 20
+
+// APIError is an answer from the Bot API with ok=false.
+type APIError struct {
+	Method      string
+	Code        int
+	Description string
+	RetryAfter  int // seconds, with Code 429
+}
+
+func (e *APIError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("telegram %s: %d %s (retry after %ds)", e.Method, e.Code, e.Description, e.RetryAfter)
+	}
+	return fmt.Sprintf("telegram %s: %d %s", e.Method, e.Code, e.Description)
+}
+
+// transportError is a request that got no Bot API answer: the connection
+// failed, timed out, or the server answered with something that is not a
+// Bot API response (a proxy's error page). It never holds the request URL,
+// which contains the token.
+type transportError struct {
+	Method string
+	Err    error
+}
+
+func (e *transportError) Error() string { return "telegram " + e.Method + ": " + e.Err.Error() }
+func (e *transportError) Unwrap() error { return e.Err }
+
+// requestTimeout bounds one Bot API request other than a long poll.
+const requestTimeout = 20 * time.Second
+
+// client sends Bot API requests as JSON.
+type client struct {
+	base string       // APIURL + "/bot" + token + "/"
+	http *http.Client // with requestTimeout
+	long *http.Client // the same transport, for long polls bounded by their context
+	bufs sync.Pool
+}
+
+func newClient(apiURL, token string, hc *http.Client) *client {
+	if hc == nil {
+		hc = defaultHTTPClient()
+	}
+	short, long := *hc, *hc
+	if short.Timeout == 0 {
+		short.Timeout = requestTimeout
+	}
+	long.Timeout = 0
+	c := &client{base: strings.TrimRight(apiURL, "/") + "/bot" + token + "/", http: &short, long: &long}
+	c.bufs.New = func() any { return new(bytes.Buffer) }
+	return c
+}
+
+// defaultHTTPClient keeps enough idle connections for every worker, so a
+// busy bot reuses connections instead of opening new ones.
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 256
+	t.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Transport: t}
+}
+
+var okPrefix = []byte(`{"ok":true`)
+
+// call posts body to method and, when result is not nil, decodes the
+// result into it.
+func (c *client) call(ctx context.Context, method string, body []byte, result any) error {
+	return c.do(ctx, c.http, method, body, result)
+}
+
+// poll is call for a long poll: ctx alone bounds how long it waits.
+func (c *client) poll(ctx context.Context, method string, body []byte, result any) error {
+	return c.do(ctx, c.long, method, body, result)
+}
+
+func (c *client) do(ctx context.Context, hc *http.Client, method string, body []byte, result any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(body))
+	if err != nil {
+		return &transportError{Method: method, Err: errors.New("bad API URL")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return &transportError{Method: method, Err: stripURL(err)}
+	}
+	buf := c.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer c.bufs.Put(buf)
+	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxResponse))
+	resp.Body.Close()
+	if err != nil {
+		return &transportError{Method: method, Err: stripURL(err)}
+	}
+	b := buf.Bytes()
+	if result == nil && bytes.HasPrefix(b, okPrefix) {
+		return nil
+	}
+	var r struct {
+		OK          bool            `json:"ok"`
+		Result      json.RawMessage `json:"result"`
+		ErrorCode   int             `json:"error_code"`
+		Description string          `json:"description"`
+		Parameters  struct {
+			RetryAfter int `json:"retry_after"`
+		} `json:"parameters"`
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return &transportError{Method: method, Err: fmt.Errorf("HTTP %d with a body that is not a Bot API response", resp.StatusCode)}
+	}
+	if !r.OK {
+		code := r.ErrorCode
+		if code == 0 {
+			code = resp.StatusCode
+		}
+		return &APIError{Method: method, Code: code, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
+	}
+	if result != nil {
+		if err := json.Unmarshal(r.Result, result); err != nil {
+			return &transportError{Method: method, Err: fmt.Errorf("decode result: %w", err)}
+		}
+	}
+	return nil
+}
+
+// stripURL drops the request URL, which holds the token, from an HTTP
+// client error and keeps what went wrong.
+func stripURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return errTimeout
+		}
+		var ne *net.OpError
+		if errors.As(ue.Err, &ne) {
+			return ne
+		}
+		return errors.New(ue.Op + ": " + ue.Err.Error())
+	}
+	return err
+}
+
+var errTimeout = errors.New("request timed out")
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, so the body is valid JSON whatever bytes s holds.
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				dst = append(dst, '\\', c)
+			case c == '\n':
+				dst = append(dst, '\\', 'n')
+			case c < 0x20:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				dst = append(dst, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, `\ufffd`...)
+		} else if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		} else {
+			dst = append(dst, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(dst, '"')
+}

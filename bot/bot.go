@@ -1,0 +1,351 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"asylumguide/flows"
+	"asylumguide/locales"
+)
+
+// Prefs stores each user's chosen language. *data.Store implements it.
+type Prefs interface {
+	Language(userID int64) (string, error)
+	SetLanguage(userID int64, tag string) error
+	Forget(userID int64) error
+}
+
+// Config is what a Bot needs.
+type Config struct {
+	Token   string
+	APIURL  string       // DefaultAPIURL if empty
+	HTTP    *http.Client // a client tuned for many workers if nil
+	Prefs   Prefs
+	Screens *Screens
+	Log     *slog.Logger
+	// Workers handle updates in parallel (64 if 0); MaxPending bounds the
+	// updates waiting for them (4096 if 0), PerChat those of one chat (8
+	// if 0).
+	Workers, MaxPending, PerChat int
+	Retry                        Retry         // DefaultRetry if zero
+	PollTimeout                  time.Duration // long-poll wait; 50s if 0
+	DrainTimeout                 time.Duration // at shutdown; 10s if 0
+	// Username is the bot's @username, for commands such as
+	// /start@AsylumGuideBot in groups. Learned from getMe if empty.
+	Username string
+}
+
+// Bot answers updates with screens of the guide.
+type Bot struct {
+	cfg      Config
+	api      *client
+	screens  *Screens
+	tree     *flows.Tree
+	log      *slog.Logger
+	retry    Retry
+	dispatch *dispatcher
+	username atomic.Pointer[string]
+	// offset is the next getUpdates offset: every update below it has
+	// been accepted by the dispatcher.
+	offset atomic.Int64
+	// hooks lets tests observe handled updates.
+	afterHandle func(*update, error)
+}
+
+// New checks cfg and prepares a bot; Run or the webhook handler starts it.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("no bot token")
+	}
+	if cfg.Screens == nil || cfg.Prefs == nil {
+		return nil, errors.New("bot needs screens and prefs")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 64
+	}
+	if cfg.MaxPending <= 0 {
+		cfg.MaxPending = 4096
+	}
+	if cfg.PerChat <= 0 {
+		cfg.PerChat = 8
+	}
+	if cfg.Retry.Attempts == 0 {
+		cfg.Retry = DefaultRetry
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 10 * time.Second
+	}
+	b := &Bot{
+		cfg:     cfg,
+		api:     newClient(cfg.APIURL, cfg.Token, cfg.HTTP),
+		screens: cfg.Screens,
+		tree:    cfg.Screens.Tree(),
+		log:     cfg.Log,
+		retry:   cfg.Retry,
+	}
+	if cfg.Username != "" {
+		b.username.Store(&cfg.Username)
+	}
+	b.dispatch = newDispatcher(cfg.Workers, cfg.MaxPending, cfg.PerChat, b.process)
+	return b, nil
+}
+
+// Run handles updates until ctx ends: from long polling when poll is true,
+// otherwise from the webhook handler. Then it stops taking updates and
+// finishes those it has, for at most DrainTimeout.
+func (b *Bot) Run(ctx context.Context, poll bool) error {
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	b.dispatch.start(work)
+	var pollErr error
+	if poll {
+		pollErr = b.poll(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.DrainTimeout)
+	defer cancel()
+	if lost := b.dispatch.close(drain); lost > 0 {
+		b.log.Error("shutdown: updates not handled in time", "count", lost)
+	}
+	if pollErr != nil && !errors.Is(pollErr, context.Canceled) {
+		return pollErr
+	}
+	return nil
+}
+
+// process handles one update and logs the outcome: the one place where
+// update errors are logged.
+func (b *Bot) process(ctx context.Context, u *update) {
+	start := time.Now()
+	node, lang, err := b.safeHandle(ctx, u)
+	if b.afterHandle != nil {
+		b.afterHandle(u, err)
+	}
+	attrs := []any{"kind", u.kind(), "node", string(node), "lang", lang, "dur", time.Since(start)}
+	switch {
+	case err == nil:
+		b.log.Debug("update", attrs...)
+	case Class(err) == ClassBlocked:
+		b.log.Debug("update: user blocked the bot", attrs...)
+	default:
+		b.log.Warn("update failed", append(attrs, "class", Class(err), "err", err)...)
+	}
+}
+
+// errPanic marks an update whose handling panicked.
+var errPanic = errors.New("panic while handling update")
+
+func (b *Bot) safeHandle(ctx context.Context, u *update) (node flows.ID, lang string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			// The panic value could quote an update; log only where it
+			// happened.
+			b.log.Error("panic recovered", "kind", u.kind(), "stack", string(debug.Stack()))
+			err = errPanic
+		}
+	}()
+	return b.handle(ctx, u)
+}
+
+// handle answers one update and returns the node it showed and the
+// language it showed it in.
+func (b *Bot) handle(ctx context.Context, u *update) (flows.ID, string, error) {
+	switch {
+	case u.CallbackQuery != nil:
+		return b.onCallback(ctx, u.CallbackQuery)
+	case u.Message != nil:
+		return b.onMessage(ctx, u.Message)
+	}
+	// Edited messages, channel posts, inline queries and membership
+	// changes need no answer.
+	return "", "", nil
+}
+
+// language picks the language for a user: their stored choice, else their
+// Telegram app's language if the guide has it, else English.
+func (b *Bot) language(u *user) (string, error) {
+	tag, err := b.cfg.Prefs.Language(u.ID)
+	if err == nil && tag != "" && b.tree.HasLanguage(tag) {
+		return tag, nil
+	}
+	if l, ok := b.screens.cat.Match(u.LanguageCode); ok {
+		tag = l.Tag
+	} else {
+		tag = locales.Default
+	}
+	if err != nil {
+		return tag, &storeError{err}
+	}
+	return tag, nil
+}
+
+func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, error) {
+	if m.From == nil || m.From.IsBot {
+		return "", "", nil
+	}
+	if m.Chat.Type != "private" {
+		return b.onGroupMessage(ctx, m)
+	}
+	lang, storeErr := b.language(m.From)
+	node := flows.Main
+	cmd, arg, ok := parseCommand(m.Text, b.botUsername())
+	if ok {
+		switch cmd {
+		case "start":
+			if l, topic, ok := b.parseStart(arg); ok {
+				if l != "" {
+					lang = l
+					if err := b.cfg.Prefs.SetLanguage(m.From.ID, l); err != nil {
+						storeErr = &storeError{err}
+					}
+				}
+				if topic != "" {
+					node = topic
+				}
+			}
+		case "language":
+			node = flows.LanguagePicker
+		case "help":
+			node = flows.Usage
+		case "privacy":
+			node = flows.Privacy
+		case "forget":
+			if err := b.cfg.Prefs.Forget(m.From.ID); err != nil {
+				return "", lang, &storeError{err}
+			}
+			node = flows.Forgotten
+		}
+	}
+	err := b.send(ctx, m.Chat.ID, b.screens.Get(lang, node))
+	return node, lang, errors.Join(err, storeErr)
+}
+
+// parseStart reads a deep-link payload: "<lang>" or "<lang>_<topic>". It
+// returns ok false for anything else; the payload is never echoed.
+func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) {
+	p, ok := parsePayload(payload)
+	if !ok {
+		return "", "", false
+	}
+	if p.lang != "" {
+		l, found := b.screens.cat.Lookup(p.lang)
+		if !found {
+			return "", "", false
+		}
+		lang = l.Tag
+	}
+	if p.topic != "" {
+		id, found := flows.Topic(p.topic)
+		if !found {
+			return "", "", false
+		}
+		topic = id
+	}
+	return lang, topic, true
+}
+
+func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, string, error) {
+	lang, storeErr := b.language(&q.From)
+	act := b.tree.Parse(q.Data)
+	notice := ""
+	node := act.Target
+	if act.Kind == flows.SetLanguage {
+		lang, node, notice = act.Lang, flows.Main, b.screens.Saved(act.Lang)
+		if err := b.cfg.Prefs.SetLanguage(q.From.ID, act.Lang); err != nil {
+			storeErr = &storeError{err}
+		}
+	}
+	if err := b.answer(ctx, q.ID, notice); err != nil {
+		return node, lang, errors.Join(err, storeErr)
+	}
+	m := q.Message
+	if m == nil || m.Chat.Type != "private" {
+		// A button on an inline message or in a group: nothing to edit.
+		return node, lang, storeErr
+	}
+	sc := b.screens.Get(lang, node)
+	if m.Date == 0 {
+		// Telegram no longer lets the bot touch that message.
+		return node, lang, errors.Join(b.send(ctx, m.Chat.ID, sc), storeErr)
+	}
+	err := b.edit(ctx, m.Chat.ID, m.MessageID, sc)
+	switch {
+	case notModified(err):
+		err = nil
+	case cannotEdit(err):
+		err = b.send(ctx, m.Chat.ID, sc)
+	}
+	return node, lang, errors.Join(err, storeErr)
+}
+
+// botUsername is the bot's @username once known, or "".
+func (b *Bot) botUsername() string {
+	if p := b.username.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// send sends sc as a new message to chat.
+func (b *Bot) send(ctx context.Context, chat int64, sc *Screen) error {
+	body := make([]byte, 0, 32+len(sc.tail))
+	body = append(body, `{"chat_id":`...)
+	body = strconv.AppendInt(body, chat, 10)
+	body = append(body, ',')
+	body = append(body, sc.tail...)
+	return b.call(ctx, "sendMessage", body)
+}
+
+// edit replaces message msg of chat with sc.
+func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *Screen) error {
+	body := make([]byte, 0, 48+len(sc.tail))
+	body = append(body, `{"chat_id":`...)
+	body = strconv.AppendInt(body, chat, 10)
+	body = append(body, `,"message_id":`...)
+	body = strconv.AppendInt(body, int64(msg), 10)
+	body = append(body, ',')
+	body = append(body, sc.tail...)
+	return b.call(ctx, "editMessageText", body)
+}
+
+// answer answers a callback query, with a short notice if text is set.
+func (b *Bot) answer(ctx context.Context, id, text string) error {
+	body := make([]byte, 0, 64+len(text))
+	body = append(body, `{"callback_query_id":`...)
+	body = appendJSONString(body, id)
+	if text != "" {
+		body = append(body, `,"text":`...)
+		body = appendJSONString(body, text)
+	}
+	body = append(body, '}')
+	return b.call(ctx, "answerCallbackQuery", body)
+}
+
+// call sends one request, retrying as b.retry allows.
+func (b *Bot) call(ctx context.Context, method string, body []byte) error {
+	return b.retry.do(ctx, func() error {
+		return b.api.call(ctx, method, body, nil)
+	})
+}
+
+// String describes the bot for logs without its token.
+func (b *Bot) String() string {
+	return fmt.Sprintf("bot(@%s)", b.botUsername())
+}

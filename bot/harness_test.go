@@ -1,0 +1,183 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"asylumguide/bot/telegramtest"
+	"asylumguide/locales"
+)
+
+// memPrefs is an in-memory Prefs. failWrites makes every write fail, like
+// a full disk.
+type memPrefs struct {
+	mu         sync.Mutex
+	m          map[int64]string
+	failWrites bool
+}
+
+func newMemPrefs() *memPrefs { return &memPrefs{m: map[int64]string{}} }
+
+var errDiskFull = errors.New("write: no space left on device")
+
+func (p *memPrefs) Language(id int64) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.m[id], nil
+}
+
+func (p *memPrefs) SetLanguage(id int64, tag string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failWrites {
+		return errDiskFull
+	}
+	p.m[id] = tag
+	return nil
+}
+
+func (p *memPrefs) Forget(id int64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failWrites {
+		return errDiskFull
+	}
+	delete(p.m, id)
+	return nil
+}
+
+var (
+	screensOnce sync.Once
+	screensVal  *Screens
+	screensErr  error
+)
+
+// testScreens renders the shipped catalog once for all tests.
+func testScreens(t testing.TB) *Screens {
+	t.Helper()
+	screensOnce.Do(func() {
+		cat, err := locales.Load()
+		if err != nil {
+			screensErr = err
+			return
+		}
+		screensVal, screensErr = NewScreens(cat)
+	})
+	if screensErr != nil {
+		t.Fatal(screensErr)
+	}
+	return screensVal
+}
+
+// logBuffer collects log lines for assertions.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// harness runs a Bot in long-polling mode against a fake Bot API.
+type harness struct {
+	t       testing.TB
+	srv     *telegramtest.Server
+	bot     *Bot
+	prefs   *memPrefs
+	logs    *logBuffer
+	handled chan int64
+	cancel  context.CancelFunc
+	done    chan error
+}
+
+func newHarness(t testing.TB, opts ...func(*Config)) *harness {
+	t.Helper()
+	srv := telegramtest.New(telegramtest.Token)
+	t.Cleanup(srv.Close)
+	h := &harness{t: t, srv: srv, prefs: newMemPrefs(), logs: &logBuffer{}, handled: make(chan int64, 1024), done: make(chan error, 1)}
+	cfg := Config{
+		Token:       telegramtest.Token,
+		APIURL:      srv.URL,
+		Prefs:       h.prefs,
+		Screens:     testScreens(t),
+		Log:         slog.New(Redact(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), telegramtest.Token)),
+		Username:    telegramtest.Username,
+		PollTimeout: time.Second,
+		Retry:       Retry{Attempts: 5, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second},
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	b, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.afterHandle = func(u *update, _ error) { h.handled <- u.ID }
+	h.bot = b
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	go func() { h.done <- b.Run(ctx, true) }()
+	t.Cleanup(h.stop)
+	// Start-up calls (deleteWebhook) are not part of any conversation.
+	if !srv.WaitFor(5*time.Second, func([]telegramtest.Call) bool { return srv.Polls() > 0 }) {
+		t.Fatal("bot did not start polling")
+	}
+	srv.Reset()
+	return h
+}
+
+// stop shuts the bot down and waits for Run to return.
+func (h *harness) stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	h.cancel = nil
+	select {
+	case err := <-h.done:
+		if err != nil {
+			h.t.Errorf("Run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		h.t.Error("Run did not return after shutdown")
+	}
+}
+
+// do pushes one update, waits until the bot has handled it, and returns
+// the Bot API calls the bot made for it.
+func (h *harness) do(update any) []telegramtest.Call {
+	h.t.Helper()
+	before := len(h.srv.Calls())
+	id := h.srv.Push(update)
+	h.waitHandled(id)
+	return h.srv.Calls()[before:]
+}
+
+func (h *harness) waitHandled(id int64) {
+	h.t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case got := <-h.handled:
+			if got == id {
+				return
+			}
+		case <-timeout:
+			h.t.Fatalf("update %d not handled within 10s", id)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// allowedUpdates are the update kinds the guide asks Telegram for.
+var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+
+// poll long-polls getUpdates until ctx ends. An update is confirmed to
+// Telegram (by asking for the next offset) only once the dispatcher has
+// accepted it, and Run drains accepted updates before it returns, so an
+// update Telegram counts as delivered is not lost at shutdown.
+func (b *Bot) poll(ctx context.Context) error {
+	if err := b.retry.do(ctx, func() error {
+		return b.api.call(ctx, "deleteWebhook", []byte(`{}`), nil)
+	}); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		// Not fatal: getUpdates says so again if a webhook is still set.
+		b.log.Warn("deleteWebhook failed", "class", Class(err), "err", err)
+	}
+	b.log.Info("polling for updates")
+	backoff := time.Duration(0)
+	for ctx.Err() == nil {
+		if backoff > 0 {
+			t := time.NewTimer(backoff)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return ctx.Err()
+			case <-t.C:
+			}
+		}
+		raws, err := b.getUpdates(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			class := Class(err)
+			if class == ClassAuth {
+				return err
+			}
+			backoff = nextBackoff(backoff, err, b.retry)
+			b.log.Warn("getUpdates failed", "class", class, "err", err, "retry_in", backoff)
+			continue
+		}
+		before := b.offset.Load()
+		for _, raw := range raws {
+			u, err := decodeUpdate(raw)
+			if u.ID >= b.offset.Load() {
+				b.offset.Store(u.ID + 1)
+			}
+			if err != nil {
+				// One malformed update must not stall the rest: skip it.
+				b.log.Warn("update skipped: cannot decode", "err_type", errorType(err))
+				continue
+			}
+			if err := b.dispatch.submit(ctx, u); err != nil {
+				// Shutting down: this update and the rest of the batch
+				// stay unconfirmed, so Telegram sends them again.
+				return ctx.Err()
+			}
+		}
+		backoff = 0
+		if len(raws) > 0 && b.offset.Load() == before {
+			// Not one update id could be read: wait before asking again
+			// rather than spin on the same batch.
+			backoff = nextBackoff(backoff, nil, b.retry)
+			b.log.Warn("getUpdates batch unreadable", "count", len(raws))
+		}
+	}
+	return ctx.Err()
+}
+
+// nextBackoff waits as long as a 429 asks, else doubles from 100 ms to
+// the retry policy's maximum.
+func nextBackoff(prev time.Duration, err error, r Retry) time.Duration {
+	var api *APIError
+	if errors.As(err, &api) && api.Code == 429 && api.RetryAfter > 0 {
+		return min(time.Duration(api.RetryAfter)*time.Second, r.MaxRetryAfter)
+	}
+	if prev == 0 {
+		return 100 * time.Millisecond
+	}
+	return min(prev*2, r.MaxBackoff)
+}
+
+// getUpdates asks for the next batch and returns each update undecoded.
+func (b *Bot) getUpdates(ctx context.Context) ([]json.RawMessage, error) {
+	var body bytes.Buffer
+	body.WriteString(`{"offset":`)
+	body.WriteString(strconv.FormatInt(b.offset.Load(), 10))
+	body.WriteString(`,"timeout":`)
+	body.WriteString(strconv.Itoa(int(b.cfg.PollTimeout / time.Second)))
+	body.WriteString(`,"allowed_updates":["message","callback_query","my_chat_member"]}`)
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.PollTimeout+15*time.Second)
+	defer cancel()
+	var raws []json.RawMessage
+	if err := b.api.poll(ctx, "getUpdates", body.Bytes(), &raws); err != nil {
+		return nil, err
+	}
+	return raws, nil
+}
+
+// errorType names a decoding error's kind without its text, which can
+// quote the update.
+func errorType(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return "syntax"
+	case errors.As(err, &te):
+		return "type"
+	}
+	return "other"
+}

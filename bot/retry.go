@@ -1,0 +1,157 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+)
+
+// Retry bounds how hard the bot tries to deliver one Bot API request.
+type Retry struct {
+	// Attempts is the most tries of one request, the first included.
+	Attempts int
+	// Backoff is the first wait after a server error or a network fault;
+	// it doubles each time, up to MaxBackoff.
+	Backoff, MaxBackoff time.Duration
+	// MaxRetryAfter caps a single wait that Telegram asks for with 429.
+	MaxRetryAfter time.Duration
+}
+
+// DefaultRetry rides out a minute of throttling or a short outage.
+var DefaultRetry = Retry{Attempts: 8, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
+
+// Error classes, for logs and metrics: they say what went wrong without
+// saying anything about the user.
+const (
+	ClassRateLimited = "rate_limited"
+	ClassServer      = "server_error"
+	ClassNetwork     = "network"
+	ClassBlocked     = "blocked"
+	ClassBadRequest  = "bad_request"
+	ClassAuth        = "unauthorized"
+	ClassConflict    = "conflict"
+	ClassCanceled    = "canceled"
+	ClassStore       = "store"
+	ClassOther       = "other"
+)
+
+// Class names the kind of a Bot API or store error.
+func Class(err error) string {
+	var api *APIError
+	var tmr *tgbot.TooManyRequestsError
+	var te *transportError
+	var se *storeError
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return ClassCanceled
+	case errors.As(err, &se):
+		return ClassStore
+	case errors.As(err, &api):
+		switch {
+		case api.Code == 429:
+			return ClassRateLimited
+		case api.Code >= 500:
+			return ClassServer
+		case api.Code == 403:
+			return ClassBlocked
+		case api.Code == 401 || api.Code == 404:
+			return ClassAuth
+		case api.Code == 409:
+			return ClassConflict
+		}
+		return ClassBadRequest
+	case errors.As(err, &tmr):
+		return ClassRateLimited
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return ClassBlocked
+	case errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
+		return ClassAuth
+	case errors.Is(err, tgbot.ErrorConflict):
+		return ClassConflict
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		return ClassBadRequest
+	case errors.As(err, &te):
+		return ClassNetwork
+	}
+	return ClassOther
+}
+
+// wait says whether to try err's request again, and after how long.
+func (r Retry) wait(err error, attempt int) (time.Duration, bool) {
+	if attempt >= r.Attempts {
+		return 0, false
+	}
+	switch Class(err) {
+	case ClassRateLimited:
+		secs := 1
+		var api *APIError
+		var tmr *tgbot.TooManyRequestsError
+		if errors.As(err, &api) && api.RetryAfter > 0 {
+			secs = api.RetryAfter
+		} else if errors.As(err, &tmr) && tmr.RetryAfter > 0 {
+			secs = tmr.RetryAfter
+		}
+		return min(time.Duration(secs)*time.Second, r.MaxRetryAfter), true
+	case ClassServer, ClassNetwork, ClassOther:
+		d := r.Backoff << (attempt - 1)
+		if d <= 0 || d > r.MaxBackoff {
+			d = r.MaxBackoff
+		}
+		// Jitter spreads the retries of many chats after an outage.
+		return d/2 + rand.N(d/2+1), true
+	}
+	return 0, false
+}
+
+// do runs f until it succeeds, fails for good, or runs out of attempts.
+func (r Retry) do(ctx context.Context, f func() error) error {
+	for attempt := 1; ; attempt++ {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		d, again := r.wait(err, attempt)
+		if !again {
+			return err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// notModified reports the harmless error of editing a message to what it
+// already shows (a double tap).
+func notModified(err error) bool {
+	var api *APIError
+	return errors.As(err, &api) && api.Code == 400 && strings.Contains(api.Description, "message is not modified")
+}
+
+// cannotEdit reports that the message to edit is gone or too old, so the
+// screen must come as a new message.
+func cannotEdit(err error) bool {
+	var api *APIError
+	if !errors.As(err, &api) || api.Code != 400 {
+		return false
+	}
+	d := strings.ToLower(api.Description)
+	return strings.Contains(d, "message to edit not found") ||
+		strings.Contains(d, "message can't be edited") ||
+		strings.Contains(d, "message_id_invalid")
+}
+
+// storeError wraps a failure of the language store.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string { return e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }

@@ -1,0 +1,277 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+
+	"asylumguide/flows"
+	"asylumguide/locales"
+)
+
+// Unicode first-strong isolate and pop directional isolate: they keep a
+// left-to-right run (a phone number, an e-mail) in order inside
+// right-to-left text.
+const (
+	fsi = "\u2068"
+	pdi = "\u2069"
+)
+
+// Screen is a node rendered in one language: Telegram HTML text and its
+// buttons. Screens are built once at start-up; an update only looks one up.
+type Screen struct {
+	Node flows.ID
+	Lang string
+	Text string // Telegram HTML
+	Rows [][]Key
+	// tail is the end of a sendMessage or editMessageText JSON body, from
+	// "text" to the closing brace, ready to append after the chat fields.
+	tail []byte
+}
+
+// Key is a rendered button: it sends Data back, or opens URL.
+type Key struct {
+	Text string `json:"text"`
+	Data string `json:"callback_data,omitempty"`
+	URL  string `json:"url,omitempty"`
+}
+
+// Screens holds every node in every language.
+type Screens struct {
+	tree   *flows.Tree
+	cat    *locales.Catalog
+	langs  []locales.Language
+	byLang map[string]int
+	nodes  []*flows.Node
+	byNode map[flows.ID]int
+	all    [][]*Screen // [language][node]
+	saved  []string    // "language saved" notice, per language
+}
+
+// NewScreens renders the tree in every language of the catalog. It fails
+// if any message is missing or any template field is unfilled, so a broken
+// translation stops the bot at start-up rather than showing a user a gap.
+func NewScreens(cat *locales.Catalog) (*Screens, error) {
+	langs := cat.Languages()
+	choices := make([]flows.Choice, len(langs))
+	for i, l := range langs {
+		choices[i] = flows.Choice{Tag: l.Tag, Name: l.Name}
+	}
+	tree := flows.New(choices)
+	s := &Screens{tree: tree, cat: cat, langs: langs, byLang: map[string]int{}, nodes: tree.Nodes(), byNode: map[flows.ID]int{}}
+	for i, n := range s.nodes {
+		s.byNode[n.ID] = i
+	}
+	for li, l := range langs {
+		s.byLang[l.Tag] = li
+		row := make([]*Screen, len(s.nodes))
+		for ni, n := range s.nodes {
+			sc, err := s.render(l, n)
+			if err != nil {
+				return nil, fmt.Errorf("render %s in %s: %w", n.ID, l.Tag, err)
+			}
+			row[ni] = sc
+		}
+		s.all = append(s.all, row)
+		saved, err := cat.Text(l.Tag, flows.MsgLanguageSaved, nil)
+		if err != nil {
+			return nil, err
+		}
+		s.saved = append(s.saved, saved)
+	}
+	return s, nil
+}
+
+// Tree returns the menu tree the screens were built from.
+func (s *Screens) Tree() *flows.Tree { return s.tree }
+
+// Catalog returns the messages the screens were built from.
+func (s *Screens) Catalog() *locales.Catalog { return s.cat }
+
+// Get returns node id in language tag; an unknown node gives the main
+// menu and an unknown language English.
+func (s *Screens) Get(tag string, id flows.ID) *Screen {
+	li, ok := s.byLang[tag]
+	if !ok {
+		li = s.byLang[locales.Default]
+	}
+	ni, ok := s.byNode[id]
+	if !ok {
+		ni = s.byNode[flows.Main]
+	}
+	return s.all[li][ni]
+}
+
+// Saved is the notice that confirms a language choice, in that language.
+func (s *Screens) Saved(tag string) string {
+	li, ok := s.byLang[tag]
+	if !ok {
+		li = s.byLang[locales.Default]
+	}
+	return s.saved[li]
+}
+
+// All returns every screen of one language in tree order.
+func (s *Screens) All(tag string) []*Screen {
+	li, ok := s.byLang[tag]
+	if !ok {
+		return nil
+	}
+	return s.all[li]
+}
+
+func (s *Screens) render(l locales.Language, n *flows.Node) (*Screen, error) {
+	data := map[string]any{}
+	for name, q := range n.Quantities {
+		v, err := s.cat.Count(l.Tag, string(q.Unit), q.N)
+		if err != nil {
+			return nil, err
+		}
+		data[name] = v
+	}
+	for name, d := range n.Dates {
+		v, err := FormatDate(s.cat, l.Tag, d)
+		if err != nil {
+			return nil, err
+		}
+		data[name] = v
+	}
+	text, err := s.cat.Text(l.Tag, n.ID.BodyID(), data)
+	if err != nil {
+		return nil, err
+	}
+	text = strings.TrimSpace(text)
+	if n.Contact != nil {
+		block, err := s.contactBlock(l, n)
+		if err != nil {
+			return nil, err
+		}
+		text += "\n\n" + block
+	}
+	sc := &Screen{Node: n.ID, Lang: l.Tag, Text: text}
+	for _, row := range s.tree.Screen(n.ID).Rows {
+		var keys []Key
+		for _, b := range row {
+			label := b.Label
+			if !b.Literal {
+				if label, err = s.cat.Text(l.Tag, b.Label, nil); err != nil {
+					return nil, err
+				}
+			}
+			keys = append(keys, Key{Text: label, Data: b.Data(), URL: b.URL})
+		}
+		sc.Rows = append(sc.Rows, keys)
+	}
+	sc.tail, err = messageTail(sc.Text, sc.Rows)
+	if err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+// contactBlock lists an organisation's address, phone, e-mail and websites
+// under labels in the user's language. The values are copied exactly; in a
+// right-to-left language each is isolated so it reads left to right.
+func (s *Screens) contactBlock(l locales.Language, n *flows.Node) (string, error) {
+	c := n.Contact
+	label := func(id string) (string, error) { return s.cat.Text(l.Tag, id, nil) }
+	iso := func(v string) string {
+		if l.RTL {
+			return fsi + v + pdi
+		}
+		return v
+	}
+	var b strings.Builder
+	lines := []struct{ icon, id, value string }{
+		{"📍", flows.MsgAddress, html.EscapeString(c.Address)},
+		{"📞", flows.MsgPhone, html.EscapeString(c.Phone)},
+		{"✉️", flows.MsgEmail, html.EscapeString(c.Email)},
+	}
+	var webs []string
+	for _, u := range c.Web {
+		webs = append(webs, `<a href="`+html.EscapeString(u)+`">`+html.EscapeString(displayURL(u))+`</a>`)
+	}
+	lines = append(lines, struct{ icon, id, value string }{"🌐", flows.MsgWeb, strings.Join(webs, ", ")})
+	for _, ln := range lines {
+		name, err := label(ln.id)
+		if err != nil {
+			return "", err
+		}
+		value := ln.value
+		if ln.id == flows.MsgWeb && l.RTL {
+			var parts []string
+			for _, w := range webs {
+				parts = append(parts, iso(w))
+			}
+			value = strings.Join(parts, "، ")
+		} else {
+			value = iso(value)
+		}
+		fmt.Fprintf(&b, "%s <b>%s:</b> %s\n", ln.icon, html.EscapeString(name), value)
+	}
+	for k, d := range n.Dates {
+		if k != "Checked" {
+			continue
+		}
+		when, err := FormatDate(s.cat, l.Tag, d)
+		if err != nil {
+			return "", err
+		}
+		checked, err := s.cat.Text(l.Tag, flows.MsgChecked, map[string]any{"Checked": when})
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("<i>" + checked + "</i>")
+	}
+	return strings.TrimRight(b.String(), "\n"), nil
+}
+
+// displayURL is a URL as people write it: no scheme, no "www.".
+func displayURL(u string) string {
+	u = strings.TrimPrefix(u, "https://")
+	u = strings.TrimPrefix(u, "http://")
+	u = strings.TrimPrefix(u, "www.")
+	return strings.TrimSuffix(u, "/")
+}
+
+// FormatDate writes d the way the language writes dates: "26 November
+// 2026", or "March 2025" when d has no day.
+func FormatDate(cat *locales.Catalog, tag string, d flows.Date) (string, error) {
+	if d.Day == 0 {
+		month, err := cat.Text(tag, "month_"+strconv.Itoa(d.Month), nil)
+		if err != nil {
+			return "", err
+		}
+		return cat.Text(tag, flows.MsgMonthYear, map[string]any{"Month": month, "Year": strconv.Itoa(d.Year)})
+	}
+	month, err := cat.Text(tag, "month_"+strconv.Itoa(d.Month)+"_date", nil)
+	if err != nil {
+		return "", err
+	}
+	return cat.Text(tag, flows.MsgDate, map[string]any{"Day": strconv.Itoa(d.Day), "Month": month, "Year": strconv.Itoa(d.Year)})
+}
+
+// messageTail encodes the part of a message request that is the same for
+// every user: text, parse mode, no link preview, and the keyboard.
+func messageTail(text string, rows [][]Key) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`"text":`)
+	b.Write(appendJSONString(nil, text))
+	b.WriteString(`,"parse_mode":"HTML","link_preview_options":{"is_disabled":true}`)
+	if len(rows) > 0 {
+		b.WriteString(`,"reply_markup":`)
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(struct {
+			Rows [][]Key `json:"inline_keyboard"`
+		}{rows}); err != nil {
+			return nil, err
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

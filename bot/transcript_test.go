@@ -1,0 +1,285 @@
+package bot
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"asylumguide/bot/telegramtest"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// step is one thing a user does in a scripted conversation.
+type step struct {
+	send  string // a text message or command
+	media string // a message with no text: "photo", "sticker", ...
+	tap   string // press the button with this label on the current screen
+	data  string // press a button with this raw callback data (an old or forged one)
+	// inaccessible presses on a message Telegram no longer shows the bot.
+	inaccessible bool
+}
+
+// conversation plays steps as user against a fresh bot and returns the
+// transcript: what the user did and every Bot API call the bot made.
+func conversation(t *testing.T, user telegramtest.User, steps []step) string {
+	t.Helper()
+	h := newHarness(t)
+	var out strings.Builder
+	var current *telegramtest.Call // the message the user is looking at
+	msgID := 0
+	for _, s := range steps {
+		var upd map[string]any
+		switch {
+		case s.send != "":
+			fmt.Fprintf(&out, "» user sends %q\n", s.send)
+			upd = telegramtest.Text(user, s.send)
+		case s.media != "":
+			fmt.Fprintf(&out, "» user sends a %s\n", s.media)
+			upd = telegramtest.Media(user, s.media)
+		case s.tap != "":
+			if current == nil {
+				t.Fatalf("tap %q: no screen shown yet", s.tap)
+			}
+			data := findButton(t, current, s.tap)
+			fmt.Fprintf(&out, "» user taps %q\n", s.tap)
+			upd = telegramtest.Callback(user, msgID, data)
+		case s.data != "":
+			fmt.Fprintf(&out, "» user taps an old button with data %q\n", s.data)
+			if s.inaccessible {
+				upd = telegramtest.InaccessibleCallback(user, msgID, s.data)
+			} else {
+				upd = telegramtest.Callback(user, msgID, s.data)
+			}
+		}
+		for _, c := range h.do(upd) {
+			c := c
+			out.WriteString(formatCall(&c))
+			switch c.Method {
+			case "sendMessage":
+				current, msgID = &c, c.MessageID
+			case "editMessageText":
+				current = &c
+			}
+		}
+		out.WriteString("\n")
+	}
+	return out.String()
+}
+
+// findButton returns the callback data of the button labelled label.
+func findButton(t *testing.T, c *telegramtest.Call, label string) string {
+	t.Helper()
+	for _, row := range keyboard(t, c) {
+		for _, k := range row {
+			if k.Text == label && k.Data != "" {
+				return k.Data
+			}
+		}
+	}
+	t.Fatalf("no button %q on screen:\n%s", label, formatCall(c))
+	return ""
+}
+
+func keyboard(t testing.TB, c *telegramtest.Call) [][]Key {
+	var m struct {
+		Rows [][]Key `json:"inline_keyboard"`
+	}
+	if raw := c.Params["reply_markup"]; raw != "" {
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			t.Fatalf("reply_markup is not JSON: %v", err)
+		}
+	}
+	return m.Rows
+}
+
+// formatCall writes one Bot API call the way a reviewer wants to read it:
+// the method, the text line by line, then the buttons row by row.
+func formatCall(c *telegramtest.Call) string {
+	var b strings.Builder
+	switch c.Method {
+	case "sendMessage", "editMessageText":
+		fmt.Fprintf(&b, "« %s (parse_mode %s, link preview %s)\n", c.Method, c.Params["parse_mode"], previewState(c))
+		for _, line := range strings.Split(c.Params["text"], "\n") {
+			b.WriteString("│ " + line + "\n")
+		}
+		var m struct {
+			Rows [][]Key `json:"inline_keyboard"`
+		}
+		json.Unmarshal([]byte(c.Params["reply_markup"]), &m)
+		for _, row := range m.Rows {
+			b.WriteString("│")
+			for _, k := range row {
+				if k.URL != "" {
+					fmt.Fprintf(&b, " [%s ↗ %s]", k.Text, k.URL)
+				} else {
+					fmt.Fprintf(&b, " [%s → %s]", k.Text, k.Data)
+				}
+			}
+			b.WriteString("\n")
+		}
+	case "answerCallbackQuery":
+		if t := c.Params["text"]; t != "" {
+			fmt.Fprintf(&b, "« answerCallbackQuery: %q\n", t)
+		} else {
+			b.WriteString("« answerCallbackQuery\n")
+		}
+	default:
+		fmt.Fprintf(&b, "« %s\n", c.Method)
+	}
+	return b.String()
+}
+
+func previewState(c *telegramtest.Call) string {
+	if strings.Contains(c.Params["link_preview_options"], `"is_disabled":true`) {
+		return "off"
+	}
+	return "on"
+}
+
+// golden compares got with testdata/name.golden, or rewrites it with
+// -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *updateGolden {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./bot -run %s -update to create it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Errorf("transcript differs from %s (rerun with -update if the change is intended)\n%s", path, diff(string(want), got))
+	}
+}
+
+// diff shows the first lines where want and got part.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\nwant: %s\ngot:  %s", i+1, wl, gl)
+		}
+	}
+	return ""
+}
+
+var english = telegramtest.User{ID: 1001, Lang: "en", Name: "Amira"}
+
+func TestTranscriptNewUserTour(t *testing.T) {
+	got := conversation(t, english, []step{
+		{send: "/start"},
+		{tap: "📝 How to apply"},
+		{tap: "📍 Where and when to apply"},
+		{tap: "⬅️ Back"},
+		{tap: "🏠 After you apply"},
+		{tap: "⬅️ Back"},
+		{tap: "⏳ How long the decision takes"},
+		{tap: "⬅️ Back"},
+		{tap: "🧾 While you wait"},
+		{tap: "🏠 Main menu"},
+		{tap: "🛡️ Kinds of protection"},
+		{tap: "🛡️ Refugee status"},
+		{tap: "⬅️ Back"},
+		{tap: "🛟 Subsidiary protection"},
+		{tap: "⬅️ Back"},
+		{tap: "⛺ Temporary protection"},
+		{tap: "🏠 Main menu"},
+		{tap: "📜 Your rights"},
+		{tap: "🚫 No return to danger"},
+		{tap: "⬅️ Back"},
+		{tap: "🌍 Human rights treaties"},
+		{tap: "⬅️ Back"},
+		{tap: "🕊️ The role of UNHCR"},
+		{tap: "🏠 Main menu"},
+		{tap: "ℹ️ About this guide"},
+		{tap: "❓ How to use the guide"},
+		{tap: "⬅️ Back"},
+		{tap: "🔒 Privacy"},
+		{tap: "🏠 Main menu"},
+	})
+	golden(t, "en_tour", got)
+}
+
+func TestTranscriptAppeals(t *testing.T) {
+	got := conversation(t, english, []step{
+		{send: "/start"},
+		{tap: "⚖️ Appeals"},
+		{tap: "⏰ The appeal deadline"},
+		{tap: "⬅️ Back"},
+		{tap: "🏛️ The National Commission"},
+		{tap: "⬅️ Back"},
+		{tap: "🏛️ After the Commission"},
+		{tap: "⬅️ Back"},
+		{tap: "🆘 Get legal help now"},
+		{tap: "🏠 Main menu"},
+	})
+	golden(t, "en_appeals", got)
+}
+
+func TestTranscriptContacts(t *testing.T) {
+	got := conversation(t, english, []step{
+		{send: "/menu"},
+		{tap: "🤝 Where to get help"},
+		{tap: "⚖️ CRPK – free legal aid"},
+		{tap: "⬅️ Back"},
+		{tap: "🔎 ICRC – find family"},
+		{tap: "⬅️ Back"},
+		{tap: "💚 KRCT – after torture"},
+		{tap: "⬅️ Back"},
+		{tap: "❤️ Red Cross of Kosova"},
+		{tap: "⬅️ Back"},
+		{tap: "🚨 Emergency numbers"},
+		{tap: "🏠 Main menu"},
+	})
+	golden(t, "en_contacts", got)
+}
+
+func TestTranscriptOddInput(t *testing.T) {
+	got := conversation(t, english, []step{
+		{send: "/start"},
+		{data: "v0:appeals_old"},
+		{data: "v1:no_such_screen"},
+		{tap: "⚖️ Appeals"},
+		{data: "v1:appeal"},
+		{data: "v1:appeal", inaccessible: true},
+		{send: "hello, I need help, my name is Amira"},
+		{media: "photo"},
+		{media: "sticker"},
+		{media: "voice"},
+		{send: "/unknowncommand"},
+		{send: "/start@" + telegramtest.Username},
+		{send: "/privacy"},
+		{send: "/forget"},
+		{send: "/help"},
+	})
+	golden(t, "en_odd_input", got)
+}
+
+func TestTranscriptLanguage(t *testing.T) {
+	got := conversation(t, telegramtest.User{ID: 1002, Lang: "de"}, []step{
+		{send: "/start"},
+		{tap: "🌐 Language"},
+		{tap: "English"},
+		{send: "/language"},
+	})
+	golden(t, "en_language", got)
+}

@@ -1,0 +1,115 @@
+package bot
+
+import "encoding/json"
+
+// update is the part of a Telegram Update the guide reads. Decoding into
+// these small types instead of the library's full models keeps an update
+// cheap, and a field we do not read can never break decoding.
+type update struct {
+	ID            int64          `json:"update_id"`
+	Message       *message       `json:"message"`
+	EditedMessage *message       `json:"edited_message"`
+	ChannelPost   *message       `json:"channel_post"`
+	CallbackQuery *callbackQuery `json:"callback_query"`
+	InlineQuery   *struct {
+		ID string `json:"id"`
+	} `json:"inline_query"`
+	MyChatMember *struct {
+		Chat          chat `json:"chat"`
+		NewChatMember struct {
+			Status string `json:"status"`
+		} `json:"new_chat_member"`
+	} `json:"my_chat_member"`
+}
+
+type user struct {
+	ID           int64  `json:"id"`
+	IsBot        bool   `json:"is_bot"`
+	LanguageCode string `json:"language_code"`
+}
+
+type chat struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+}
+
+type message struct {
+	MessageID int    `json:"message_id"`
+	Date      int64  `json:"date"`
+	Chat      chat   `json:"chat"`
+	From      *user  `json:"from"`
+	Text      string `json:"text"`
+}
+
+type callbackQuery struct {
+	ID   string `json:"id"`
+	From user   `json:"from"`
+	// Message is nil for a button on an inline message, and has Date 0
+	// when Telegram marks the message inaccessible.
+	Message *message `json:"message"`
+	Data    string   `json:"data"`
+}
+
+// kind names the update's type for logs and metrics.
+func (u *update) kind() string {
+	switch {
+	case u.CallbackQuery != nil:
+		return "callback"
+	case u.Message != nil:
+		if len(u.Message.Text) > 0 && u.Message.Text[0] == '/' {
+			return "command"
+		}
+		if u.Message.Text != "" {
+			return "text"
+		}
+		return "media"
+	case u.EditedMessage != nil:
+		return "edited_message"
+	case u.ChannelPost != nil:
+		return "channel_post"
+	case u.InlineQuery != nil:
+		return "inline_query"
+	case u.MyChatMember != nil:
+		return "my_chat_member"
+	}
+	return "other"
+}
+
+// chatKey is the conversation an update belongs to: its updates are
+// handled one at a time, in order. Updates with no chat share key 0.
+func (u *update) chatKey() int64 {
+	switch {
+	case u.CallbackQuery != nil:
+		if m := u.CallbackQuery.Message; m != nil && m.Chat.ID != 0 {
+			return m.Chat.ID
+		}
+		return u.CallbackQuery.From.ID
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	case u.ChannelPost != nil:
+		return u.ChannelPost.Chat.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
+	}
+	return 0
+}
+
+// decodeUpdate decodes one update. An update whose fields have unexpected
+// types still yields its id, so the offset can move past it.
+func decodeUpdate(raw []byte) (*update, error) {
+	u := new(update)
+	if err := json.Unmarshal(raw, u); err != nil {
+		if u.ID == 0 {
+			var id struct {
+				ID int64 `json:"update_id"`
+			}
+			if json.Unmarshal(raw, &id) == nil {
+				u.ID = id.ID
+			}
+		}
+		return u, err
+	}
+	return u, nil
+}

@@ -1,0 +1,64 @@
+package bot
+
+import (
+	"crypto/subtle"
+	"errors"
+	"io"
+	"net/http"
+)
+
+// maxWebhookBody bounds an update delivered to the webhook. Telegram's
+// updates are a few kilobytes; a text message at the 4,096-character limit
+// with its entities stays well below this.
+const maxWebhookBody = 1 << 20
+
+// SecretHeader carries the webhook secret Telegram was given in setWebhook.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// WebhookHandler serves Telegram's webhook calls. It checks the secret in
+// constant time (401), takes only POST (405), bounds the body (413),
+// rejects what is not an update (400), and answers 200 only once the
+// update is queued. While the bot shuts down it answers 503, and Telegram
+// delivers the update again later.
+func (b *Bot) WebhookHandler(secret string) http.Handler {
+	want := []byte(secret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := []byte(r.Header.Get(SecretHeader))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "update too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "cannot read body", http.StatusBadRequest)
+			return
+		}
+		u, err := decodeUpdate(body)
+		if u.ID <= 0 {
+			http.Error(w, "not a Telegram update", http.StatusBadRequest)
+			return
+		}
+		if err != nil {
+			// An update with fields we cannot read: take it, so Telegram
+			// does not send it again, and skip it.
+			b.log.Warn("update skipped: cannot decode", "err_type", errorType(err))
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		if err := b.dispatch.submit(r.Context(), u); err != nil {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
