@@ -247,7 +247,10 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 	if p.lang != "" {
 		l, found := b.screens.cat.Lookup(p.lang)
 		if !found {
-			return "", "", false
+			// "EN", "sr" or "en-GB" in a hand-written link.
+			if l, found = b.screens.cat.Match(p.lang); !found {
+				return "", "", false
+			}
 		}
 		lang = l.Tag
 	}

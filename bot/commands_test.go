@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+
+	"asylumguide/flows"
+)
+
+func TestParseCommand(t *testing.T) {
+	tests := []struct {
+		text, username string
+		cmd, arg       string
+		ok             bool
+	}{
+		{"/start", "Bot", "start", "", true},
+		{"/start ar_appeal", "Bot", "start", "ar_appeal", true},
+		{"/start@Bot ar", "Bot", "start", "ar", true},
+		{"/start@bot ar", "Bot", "start", "ar", true},
+		{"/start@OtherBot", "Bot", "", "", false},
+		{"/start@AnyBot", "", "start", "", true},
+		{"/MENU", "Bot", "menu", "", true},
+		{"/help\nplease", "Bot", "help", "please", true},
+		{"/forget   ", "Bot", "forget", "", true},
+		{"/", "Bot", "", "", false},
+		{"start", "Bot", "", "", false},
+		{"", "Bot", "", "", false},
+		{"/стар", "Bot", "", "", false},
+		{"/start\xff", "Bot", "", "", false},
+		{"/" + strings.Repeat("a", 33), "Bot", "", "", false},
+		{"/@Bot", "Bot", "", "", false},
+		{"hello /start", "Bot", "", "", false},
+		{"/start 🇺🇦 uk", "Bot", "start", "🇺🇦 uk", true},
+	}
+	for _, tt := range tests {
+		cmd, arg, ok := parseCommand(tt.text, tt.username)
+		if cmd != tt.cmd || arg != tt.arg || ok != tt.ok {
+			t.Errorf("parseCommand(%q, %q) = %q, %q, %v; want %q, %q, %v", tt.text, tt.username, cmd, arg, ok, tt.cmd, tt.arg, tt.ok)
+		}
+	}
+}
+
+func TestParsePayload(t *testing.T) {
+	tests := []struct {
+		in   string
+		want payload
+		ok   bool
+	}{
+		{"en", payload{lang: "en"}, true},
+		{"sr-Latn", payload{lang: "sr-Latn"}, true},
+		{"ar_appeal", payload{lang: "ar", topic: "appeal"}, true},
+		{"fa_HELP", payload{lang: "fa", topic: "help"}, true},
+		{"_rights", payload{topic: "rights"}, true},
+		{"", payload{}, false},
+		{"_", payload{}, false},
+		{"en appeal", payload{}, false},
+		{"en_appeal<script>", payload{}, false},
+		{"uk_%00", payload{}, false},
+		{strings.Repeat("a", 65), payload{}, false},
+		{"ар", payload{}, false},
+	}
+	for _, tt := range tests {
+		got, ok := parsePayload(tt.in)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parsePayload(%q) = %+v, %v; want %+v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestParseStart(t *testing.T) {
+	h := &Bot{screens: testScreens(t)}
+	tests := []struct {
+		payload string
+		lang    string
+		topic   flows.ID
+		ok      bool
+	}{
+		{"en", "en", "", true},
+		{"en_appeal", "en", flows.Appeal, true},
+		{"EN_help", "en", flows.Help, true},
+		{"_protection", "", flows.Protection, true},
+		{"en_nosuchtopic", "", "", false},
+		{"xx_appeal", "", "", false},
+		{"en_main", "", "", false},
+	}
+	for _, tt := range tests {
+		lang, topic, ok := h.parseStart(tt.payload)
+		if lang != tt.lang || topic != tt.topic || ok != tt.ok {
+			t.Errorf("parseStart(%q) = %q, %q, %v; want %q, %q, %v", tt.payload, lang, topic, ok, tt.lang, tt.topic, tt.ok)
+		}
+	}
+}

@@ -1,0 +1,167 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+func msgUpdate(id, chatID int64) *update {
+	return &update{ID: id, Message: &message{Chat: chat{ID: chatID, Type: "private"}}}
+}
+
+func TestDispatchKeepsEachChatInOrder(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[int64][]int64{}
+	d := newDispatcher(8, 1000, 1000, func(_ context.Context, u *update) {
+		time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+		mu.Lock()
+		seen[u.chatKey()] = append(seen[u.chatKey()], u.ID)
+		mu.Unlock()
+	})
+	d.start(context.Background())
+	for i := range int64(500) {
+		if err := d.submit(context.Background(), msgUpdate(i, i%10)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if lost := d.close(ctxTimeout(t, 5*time.Second)); lost != 0 {
+		t.Fatalf("%d updates not handled", lost)
+	}
+	total := 0
+	for chat, ids := range seen {
+		total += len(ids)
+		if !slices.IsSorted(ids) {
+			t.Errorf("chat %d handled out of order: %v", chat, ids)
+		}
+	}
+	if total != 500 {
+		t.Errorf("handled %d updates, want 500", total)
+	}
+}
+
+func TestDispatchSlowChatDoesNotDelayOthers(t *testing.T) {
+	release := make(chan struct{})
+	handled := make(chan int64, 10)
+	d := newDispatcher(2, 100, 100, func(_ context.Context, u *update) {
+		if u.chatKey() == 1 {
+			<-release
+		}
+		handled <- u.ID
+	})
+	d.start(context.Background())
+	// Chat 1 is throttled: its first update blocks, the rest wait behind it.
+	for i := range int64(3) {
+		d.submit(context.Background(), msgUpdate(10+i, 1))
+	}
+	d.submit(context.Background(), msgUpdate(20, 2))
+	select {
+	case id := <-handled:
+		if id != 20 {
+			t.Fatalf("first handled update = %d, want chat 2's (20)", id)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("chat 2 waited behind throttled chat 1")
+	}
+	close(release)
+	if lost := d.close(ctxTimeout(t, 5*time.Second)); lost != 0 {
+		t.Fatalf("%d updates not handled", lost)
+	}
+}
+
+func TestDispatchBoundsPendingWork(t *testing.T) {
+	release := make(chan struct{})
+	d := newDispatcher(1, 3, 10, func(context.Context, *update) { <-release })
+	d.start(context.Background())
+	for i := range int64(3) {
+		if err := d.submit(context.Background(), msgUpdate(i, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := d.submit(ctx, msgUpdate(9, 9)); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("submit beyond the bound: err = %v, want it to block until its context ends", err)
+	}
+	close(release)
+	if err := d.submit(context.Background(), msgUpdate(10, 10)); err != nil {
+		t.Fatalf("submit after space freed: %v", err)
+	}
+	d.close(ctxTimeout(t, 5*time.Second))
+}
+
+func TestDispatchFloodKeepsLastTap(t *testing.T) {
+	started := make(chan struct{})
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var got []int64
+	d := newDispatcher(1, 100, 2, func(_ context.Context, u *update) {
+		if u.ID == 1 {
+			close(started)
+			<-release
+		}
+		mu.Lock()
+		got = append(got, u.ID)
+		mu.Unlock()
+	})
+	d.start(context.Background())
+	d.submit(context.Background(), msgUpdate(1, 5))
+	<-started
+	for id := int64(2); id <= 1000; id++ {
+		d.submit(context.Background(), msgUpdate(id, 5))
+	}
+	pending, replaced := d.stats()
+	if pending > 3 {
+		t.Errorf("pending = %d after a flood from one chat, want at most 3", pending)
+	}
+	if replaced != 1000-3 {
+		t.Errorf("replaced = %d, want %d", replaced, 1000-3)
+	}
+	close(release)
+	d.close(ctxTimeout(t, 5*time.Second))
+	if want := []int64{1, 2, 1000}; !slices.Equal(got, want) {
+		t.Errorf("handled %v, want %v: the first, the next, and the last tap", got, want)
+	}
+}
+
+func TestDispatchCloseDrainsThenRefuses(t *testing.T) {
+	var n sync.WaitGroup
+	n.Add(50)
+	d := newDispatcher(4, 100, 100, func(context.Context, *update) {
+		time.Sleep(time.Millisecond)
+		n.Done()
+	})
+	d.start(context.Background())
+	for i := range int64(50) {
+		d.submit(context.Background(), msgUpdate(i, i%3))
+	}
+	if lost := d.close(ctxTimeout(t, 5*time.Second)); lost != 0 {
+		t.Errorf("close left %d updates", lost)
+	}
+	n.Wait()
+	if err := d.submit(context.Background(), msgUpdate(99, 1)); !errors.Is(err, errClosed) {
+		t.Errorf("submit after close: %v, want errClosed", err)
+	}
+}
+
+func TestDispatchCloseGivesUpAtDeadline(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	d := newDispatcher(1, 100, 100, func(context.Context, *update) { <-release })
+	d.start(context.Background())
+	d.submit(context.Background(), msgUpdate(1, 1))
+	d.submit(context.Background(), msgUpdate(2, 2))
+	if lost := d.close(ctxTimeout(t, 50*time.Millisecond)); lost != 2 {
+		t.Errorf("close reported %d unhandled, want 2", lost)
+	}
+}
+
+func ctxTimeout(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDependenciesPointOneWay enforces the design's package boundaries:
+// cmd -> bot -> (flows, locales); cmd -> data. flows is pure, data knows
+// only bbolt, and nothing but cmd knows data.
+func TestDependenciesPointOneWay(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	tests := []struct {
+		pkg     string
+		allowed []string // non-standard import path prefixes
+	}{
+		{"asylumguide/flows", nil},
+		{"asylumguide/data", []string{"go.etcd.io/bbolt", "golang.org/x/sys"}},
+		{"asylumguide/locales", []string{"github.com/nicksnyder/go-i18n", "github.com/BurntSushi/toml", "golang.org/x/text"}},
+		{"asylumguide/bot", []string{"asylumguide/flows", "asylumguide/locales", "github.com/go-telegram/bot", "github.com/nicksnyder/go-i18n", "github.com/BurntSushi/toml", "golang.org/x/text"}},
+	}
+	for _, tt := range tests {
+		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", tt.pkg).Output()
+		if err != nil {
+			t.Fatalf("go list %s: %v", tt.pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if dep == tt.pkg {
+				continue
+			}
+			ok := false
+			for _, a := range tt.allowed {
+				if strings.HasPrefix(dep, a) {
+					ok = true
+				}
+			}
+			if !ok {
+				t.Errorf("%s depends on %s, which the design does not allow", tt.pkg, dep)
+			}
+		}
+	}
+}
+
+// TestEveryPackageHasADocComment walks the module and checks each package
+// says what it is for.
+func TestEveryPackageHasADocComment(t *testing.T) {
+	root := filepath.Join("..", "..")
+	checked := 0
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" {
+			if d.IsDir() && path != root {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		pkgs, err := parser.ParseDir(token.NewFileSet(), path, func(fi os.FileInfo) bool {
+			return !strings.HasSuffix(fi.Name(), "_test.go")
+		}, parser.ParseComments|parser.PackageClauseOnly)
+		if err != nil {
+			return err
+		}
+		for name, pkg := range pkgs {
+			checked++
+			documented := false
+			for _, f := range pkg.Files {
+				if f.Doc != nil {
+					documented = true
+					want := "Package " + name + " "
+					if name == "main" {
+						want = "Command "
+					}
+					if !strings.HasPrefix(f.Doc.Text(), want) {
+						t.Errorf("%s: doc comment should start %q", path, want)
+					}
+				}
+			}
+			if !documented {
+				t.Errorf("package %s in %s has no doc comment", name, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked < 6 {
+		t.Errorf("checked %d packages; the walk missed some", checked)
+	}
+}

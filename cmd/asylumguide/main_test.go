@@ -1,0 +1,297 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"asylumguide/bot"
+	"asylumguide/bot/telegramtest"
+	"asylumguide/data"
+)
+
+// syncBuffer is a bytes.Buffer safe for the program's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigErrorsAreOneClearLine(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"no token", nil, nil, []string{"TELEGRAM_BOT_TOKEN is not set", "@BotFather", "asylumguide preview"}},
+		{"malformed token", map[string]string{"TELEGRAM_BOT_TOKEN": "hello"}, nil, []string{"does not look like a bot token", "@BotFather", "asylumguide preview"}},
+		{"http webhook", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "ASYLUMGUIDE_WEBHOOK_URL": "http://example.org/hook"}, nil, []string{"https://"}},
+		{"bad secret", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "ASYLUMGUIDE_WEBHOOK_SECRET": "a b"}, nil, []string{"ASYLUMGUIDE_WEBHOOK_SECRET"}},
+		{"bad log", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "ASYLUMGUIDE_LOG": "loud"}, nil, []string{"ASYLUMGUIDE_LOG", "json"}},
+		{"unknown command", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token}, []string{"serve"}, []string{"unknown command"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr syncBuffer
+			code := run(context.Background(), tt.args, envOf(tt.env), strings.NewReader(""), &stdout, &stderr, nil)
+			if code != exitUsage {
+				t.Errorf("exit code = %d, want %d", code, exitUsage)
+			}
+			msg := stderr.String()
+			if strings.Count(msg, "\n") != 1 || !strings.HasPrefix(msg, "asylumguide: ") {
+				t.Errorf("stderr = %q, want one line starting with \"asylumguide: \"", msg)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("stderr = %q, want it to mention %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, telegramtest.Token) {
+				t.Error("stderr holds the token")
+			}
+		})
+	}
+}
+
+func TestPreviewWalksTheGuide(t *testing.T) {
+	var stdout, stderr syncBuffer
+	in := strings.NewReader("3\n1\nb\n9\nx\n4\n1\nm\nq\n")
+	if code := run(context.Background(), []string{"preview", "-lang", "en"}, envOf(nil), in, &stdout, &stderr, nil); code != exitOK {
+		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"Kosovo Asylum Guide", "  1) 📝 How to apply",
+		"The deadline: 15 days", "Law on Asylum, Art. 74",
+		"Type a number from 1 to 5",
+		"Get legal help now", "+383 38 243 610", "1) 🌐 Website ↗ https://crpkosovo.org",
+		"On a phone this button opens https://crpkosovo.org",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("preview output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "<b>") {
+		t.Error("preview shows HTML tags")
+	}
+}
+
+func TestPreviewUnknownLanguage(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := run(context.Background(), []string{"preview", "-lang", "xx"}, envOf(nil), strings.NewReader(""), &stdout, &stderr, nil)
+	if code != exitUsage || !strings.Contains(stderr.String(), "no language \"xx\"") {
+		t.Errorf("exit %d, stderr %q; want a usage error naming the language", code, stderr.String())
+	}
+}
+
+// program is the real program running against a fake Bot API.
+type program struct {
+	srv    *telegramtest.Server
+	addr   string
+	logs   *syncBuffer
+	cancel context.CancelFunc
+	exit   chan int
+	stderr *syncBuffer
+}
+
+func start(t *testing.T, env map[string]string) *program {
+	t.Helper()
+	srv := telegramtest.New(telegramtest.Token)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	full := map[string]string{
+		"TELEGRAM_BOT_TOKEN": telegramtest.Token,
+		"TELEGRAM_API_URL":   srv.URL,
+		"ASYLUMGUIDE_DB":     filepath.Join(dir, "guide.db"),
+		"ASYLUMGUIDE_LISTEN": "127.0.0.1:0",
+		"ASYLUMGUIDE_LOG":    "json,debug",
+	}
+	for k, v := range env {
+		full[k] = v
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := &program{srv: srv, logs: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, exit: make(chan int, 1)}
+	ready := make(chan string, 1)
+	go func() {
+		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, &hooks{ready: func(a string) { ready <- a }})
+	}()
+	select {
+	case p.addr = <-ready:
+	case code := <-p.exit:
+		t.Fatalf("program exited with %d before it was ready: %s", code, p.stderr)
+	case <-time.After(10 * time.Second):
+		t.Fatal("program not ready within 10s")
+	}
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop sends the equivalent of SIGTERM and checks the program exits 0.
+func (p *program) stop(t *testing.T) {
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	select {
+	case code := <-p.exit:
+		if code != exitOK {
+			t.Errorf("exit code %d after shutdown; stderr %q", code, p.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Error("program did not exit within 15s of shutdown")
+	}
+}
+
+func waitMethod(t *testing.T, srv *telegramtest.Server, method string) telegramtest.Call {
+	t.Helper()
+	var found telegramtest.Call
+	ok := srv.WaitFor(10*time.Second, func(cs []telegramtest.Call) bool {
+		for _, c := range cs {
+			if c.Method == method {
+				found = c
+				return true
+			}
+		}
+		return false
+	})
+	if !ok {
+		t.Fatalf("no %s call within 10s", method)
+	}
+	return found
+}
+
+func TestRunPolling(t *testing.T) {
+	p := start(t, nil)
+	p.srv.Push(telegramtest.Text(telegramtest.User{ID: 555, Lang: "en"}, "/start"))
+	msg := waitMethod(t, p.srv, "sendMessage")
+	if !strings.Contains(msg.Params["text"], "Kosovo Asylum Guide") || msg.Params["chat_id"] != "555" {
+		t.Errorf("reply = %v", msg.Params)
+	}
+	// Profile calls go through go-telegram/bot (multipart).
+	cmds := waitMethod(t, p.srv, "setMyCommands")
+	if !strings.Contains(cmds.Params["commands"], `"command":"language"`) {
+		t.Errorf("setMyCommands commands = %s", cmds.Params["commands"])
+	}
+	p.stop(t)
+	if !strings.Contains(p.logs.String(), `"msg":"ready"`) || !strings.Contains(p.logs.String(), `"mode":"polling"`) {
+		t.Errorf("no ready line in logs:\n%s", p.logs)
+	}
+}
+
+func TestRunWebhook(t *testing.T) {
+	p := start(t, map[string]string{
+		"ASYLUMGUIDE_WEBHOOK_URL":    "https://guide.example.org/tg/hook",
+		"ASYLUMGUIDE_WEBHOOK_SECRET": "webhook-secret-123",
+	})
+	set := waitMethod(t, p.srv, "setWebhook")
+	if set.Params["url"] != "https://guide.example.org/tg/hook" || set.Params["secret_token"] != "webhook-secret-123" {
+		t.Errorf("setWebhook params = %v", set.Params)
+	}
+	update := telegramtest.WithID(mustJSON(t, telegramtest.Text(telegramtest.User{ID: 777, Lang: "en"}, "/help")), 1)
+	post := func(secret string) int {
+		req, _ := http.NewRequest("POST", "http://"+p.addr+"/tg/hook", bytes.NewReader(update))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(bot.SecretHeader, secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("wrong"); code != http.StatusUnauthorized {
+		t.Errorf("wrong secret: status %d, want 401", code)
+	}
+	if code := post("webhook-secret-123"); code != http.StatusOK {
+		t.Fatalf("update: status %d, want 200", code)
+	}
+	msg := waitMethod(t, p.srv, "sendMessage")
+	if !strings.Contains(msg.Params["text"], "How to use the guide") {
+		t.Errorf("reply to /help = %q", msg.Params["text"])
+	}
+	resp, err := http.Get("http://" + p.addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "ok\n" {
+		t.Errorf("/healthz = %d %q", resp.StatusCode, body)
+	}
+	if strings.Contains(p.logs.String(), "webhook-secret-123") || strings.Contains(p.logs.String(), telegramtest.Token) {
+		t.Error("logs hold the webhook secret or the token")
+	}
+}
+
+func TestLockedDatabaseIsAClearError(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "guide.db")
+	s, err := data.Open(db, filepath.Join(dir, "guide.key"), data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var stdout, stderr syncBuffer
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "ASYLUMGUIDE_DB": db, "ASYLUMGUIDE_LISTEN": "127.0.0.1:0", "TELEGRAM_API_URL": "http://127.0.0.1:1"}
+	began := time.Now()
+	code := run(context.Background(), nil, envOf(env), strings.NewReader(""), &stdout, &stderr, nil)
+	if code != exitError {
+		t.Errorf("exit code %d, want %d", code, exitError)
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Errorf("took %v to report a locked database, want under 2s", d)
+	}
+	msg := stderr.String()
+	if strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "in use by another process") {
+		t.Errorf("stderr = %q, want one line saying the database is in use", msg)
+	}
+}
+
+func TestDatabaseAndKeyAreCreatedPrivate(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, map[string]string{"ASYLUMGUIDE_DB": filepath.Join(dir, "g.db")})
+	p.stop(t)
+	for _, name := range []string{"g.db", "g.key"} {
+		fi, err := os.Stat(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			t.Errorf("%s mode %v, want 0600", name, fi.Mode().Perm())
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,231 @@
+package flows
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var testLangs = []Choice{{"sq", "Shqip"}, {"sr-Latn", "Srpski"}, {"sr-Cyrl", "Српски"}, {"en", "English"}, {"ar", "العربية"}}
+
+// TestTreeIsWhole checks the tree's shape: every menu entry exists, every
+// node but the hidden ones is reachable from the main menu exactly once,
+// each node's Parent is the node whose menu lists it, and every callback
+// data fits Telegram's 64 bytes.
+func TestTreeIsWhole(t *testing.T) {
+	tree := New(testLangs)
+	idPattern := regexp.MustCompile(`^[a-z][a-z_]{1,30}$`)
+	listedBy := map[ID]ID{}
+	for _, n := range tree.nodes {
+		if !idPattern.MatchString(string(n.ID)) {
+			t.Errorf("node id %q: want lower-case ASCII letters and _", n.ID)
+		}
+		for _, c := range n.Children {
+			if _, ok := tree.Node(c); !ok {
+				t.Errorf("%s lists %s, which does not exist", n.ID, c)
+			}
+			if prev, dup := listedBy[c]; dup {
+				t.Errorf("%s is listed by both %s and %s", c, prev, n.ID)
+			}
+			listedBy[c] = n.ID
+		}
+	}
+	seen := map[ID]bool{}
+	for _, n := range tree.nodes {
+		if seen[n.ID] {
+			t.Errorf("node %s defined twice", n.ID)
+		}
+		seen[n.ID] = true
+		switch {
+		case n.ID == Main:
+			if n.Parent != "" {
+				t.Errorf("main has parent %q", n.Parent)
+			}
+		case n.Hidden:
+			if _, listed := listedBy[n.ID]; listed {
+				t.Errorf("hidden node %s is listed in %s's menu", n.ID, listedBy[n.ID])
+			}
+			if _, ok := tree.Node(n.Parent); !ok {
+				t.Errorf("hidden node %s: parent %q does not exist", n.ID, n.Parent)
+			}
+		default:
+			got, want := listedBy[n.ID], n.Parent
+			if got != want {
+				t.Errorf("%s: Parent = %q, but it is listed by %q (orphans are listed by no one)", n.ID, want, got)
+			}
+		}
+	}
+	if got, want := len(tree.Nodes()), len(tree.nodes); got != want {
+		t.Errorf("Nodes() returns %d nodes, want %d", got, want)
+	}
+	for _, n := range tree.Nodes() {
+		for _, row := range tree.Screen(n.ID).Rows {
+			for _, b := range row {
+				if d := b.Data(); len(d) > MaxData {
+					t.Errorf("%s: button %q has %d bytes of callback data, over %d", n.ID, b.Label, len(d), MaxData)
+				}
+				if b.Kind == OpenURL && !strings.HasPrefix(b.URL, "https://") {
+					t.Errorf("%s: button %q opens %q, want an https URL", n.ID, b.Label, b.URL)
+				}
+			}
+		}
+	}
+}
+
+// TestEveryContentBriefTopicIsReachable lists the screens the content
+// brief and the issue require, by where a user finds them.
+func TestEveryContentBriefTopicIsReachable(t *testing.T) {
+	tree := New(testLangs)
+	want := map[ID][]ID{
+		Main:       {Apply, Protection, Appeal, Help, Rights, LanguagePicker, About},
+		Apply:      {ApplyWhere, ApplyAfter, ApplyDecision, ApplyWait},
+		Protection: {ProtRefugee, ProtSubsidiary, ProtTemporary},
+		Appeal:     {AppealDeadline, AppealCommission, AppealCourt, AppealHelp},
+		Help:       {HelpCRPK, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency},
+		Rights:     {RightsReturn, RightsTreaties, RightsUNHCR},
+		About:      {Privacy, Usage},
+	}
+	for parent, children := range want {
+		n, _ := tree.Node(parent)
+		if !slices.Equal(n.Children, children) {
+			t.Errorf("%s menu = %v, want %v", parent, n.Children, children)
+		}
+	}
+}
+
+func TestScreenButtons(t *testing.T) {
+	tree := New(testLangs)
+	nav := func(label string, to ID) Button { return Button{Kind: Navigate, Label: label, Target: to} }
+	tests := []struct {
+		node ID
+		want [][]Button
+	}{
+		{Main, [][]Button{
+			{nav("apply_button", Apply)}, {nav("prot_button", Protection)}, {nav("appeal_button", Appeal)},
+			{nav("help_button", Help)}, {nav("rights_button", Rights)}, {nav("language_button", LanguagePicker)},
+			{nav("about_button", About)},
+		}},
+		{Protection, [][]Button{
+			{nav("prot_refugee_button", ProtRefugee)}, {nav("prot_subsidiary_button", ProtSubsidiary)},
+			{nav("prot_temporary_button", ProtTemporary)}, {nav(MsgMainMenu, Main)},
+		}},
+		{AppealDeadline, [][]Button{{nav(MsgBack, Appeal), nav(MsgMainMenu, Main)}}},
+		{HelpKRCT, [][]Button{
+			{{Kind: OpenURL, Label: MsgWebsite, URL: "https://krct.org"},
+				{Kind: OpenURL, Label: MsgMap, URL: "https://www.openstreetmap.org/search?query=Hamez+Jashari+16b%2F2%2C+10000+Prishtina"}},
+			{nav(MsgBack, Help), nav(MsgMainMenu, Main)},
+		}},
+		{LanguagePicker, [][]Button{
+			{{Kind: SetLanguage, Label: "Shqip", Literal: true, Lang: "sq"}, {Kind: SetLanguage, Label: "Srpski", Literal: true, Lang: "sr-Latn"}},
+			{{Kind: SetLanguage, Label: "Српски", Literal: true, Lang: "sr-Cyrl"}, {Kind: SetLanguage, Label: "English", Literal: true, Lang: "en"}},
+			{{Kind: SetLanguage, Label: "العربية", Literal: true, Lang: "ar"}},
+			{nav(MsgMainMenu, Main)},
+		}},
+		{Forgotten, [][]Button{{nav(MsgMainMenu, Main)}}},
+		{"no_such_node", nil}, // checked below: the main menu
+	}
+	for _, tt := range tests {
+		got := tree.Screen(tt.node)
+		if tt.want == nil {
+			if got.Node.ID != Main {
+				t.Errorf("Screen(%q) shows %s, want the main menu", tt.node, got.Node.ID)
+			}
+			continue
+		}
+		if !slices.EqualFunc(got.Rows, tt.want, func(a, b []Button) bool { return slices.Equal(a, b) }) {
+			t.Errorf("Screen(%s) rows:\n got %+v\nwant %+v", tt.node, got.Rows, tt.want)
+		}
+	}
+}
+
+func TestParseCallbackData(t *testing.T) {
+	tree := New(testLangs)
+	main := Action{Kind: Navigate, Target: Main}
+	tests := []struct {
+		data string
+		want Action
+	}{
+		{"v1:appeal", Action{Kind: Navigate, Target: Appeal}},
+		{"v1:help_crpk", Action{Kind: Navigate, Target: HelpCRPK}},
+		{"v1:main", main},
+		{"v1:lang:sr-Cyrl", Action{Kind: SetLanguage, Lang: "sr-Cyrl"}},
+		{"v1:lang:de", main},
+		{"v1:lang:", main},
+		{"v1:", main},
+		{"v1:no_such_node", main},
+		{"v0:appeal", main},
+		{"v2:appeal", main},
+		{"appeal", main},
+		{"", main},
+		{"v1:appeal\x00", main},
+		{"v1:" + strings.Repeat("a", 100), main},
+		{"\xff\xfe", main},
+	}
+	for _, tt := range tests {
+		if got := tree.Parse(tt.data); got != tt.want {
+			t.Errorf("Parse(%q) = %+v, want %+v", tt.data, got, tt.want)
+		}
+	}
+}
+
+func TestButtonDataRoundTrip(t *testing.T) {
+	tree := New(testLangs)
+	for _, n := range tree.Nodes() {
+		for _, row := range tree.Screen(n.ID).Rows {
+			for _, b := range row {
+				if b.Kind == OpenURL {
+					continue
+				}
+				got := tree.Parse(b.Data())
+				if b.Kind == Navigate && (got.Kind != Navigate || got.Target != b.Target) {
+					t.Errorf("%s: button to %s parses as %+v", n.ID, b.Target, got)
+				}
+				if b.Kind == SetLanguage && (got.Kind != SetLanguage || got.Lang != b.Lang) {
+					t.Errorf("%s: language button %s parses as %+v", n.ID, b.Lang, got)
+				}
+			}
+		}
+	}
+}
+
+func TestTopic(t *testing.T) {
+	tests := []struct {
+		name string
+		want ID
+		ok   bool
+	}{
+		{"apply", Apply, true},
+		{"protection", Protection, true},
+		{"appeal", Appeal, true},
+		{"help", Help, true},
+		{"rights", Rights, true},
+		{"main", "", false},
+		{"about", "", false},
+		{"Appeal", "", false},
+		{"", "", false},
+	}
+	for _, tt := range tests {
+		got, ok := Topic(tt.name)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("Topic(%q) = %q, %v; want %q, %v", tt.name, got, ok, tt.want, tt.ok)
+		}
+	}
+	for _, name := range Topics() {
+		if _, ok := Topic(name); !ok {
+			t.Errorf("Topics() lists %q, which Topic does not know", name)
+		}
+	}
+}
+
+func TestMapURLSearchesTheAddress(t *testing.T) {
+	for _, c := range []*Contact{CRPK, ICRC, KRCT, RedCross} {
+		got := c.MapURL()
+		if !strings.HasPrefix(got, "https://www.openstreetmap.org/search?query=") {
+			t.Errorf("MapURL() = %q, want an openstreetmap.org search", got)
+		}
+		if strings.ContainsAny(got, " ,") {
+			t.Errorf("MapURL() = %q is not escaped", got)
+		}
+	}
+}
