@@ -19,7 +19,8 @@ type step struct {
 	send  string // a text message or command
 	media string // a message with no text: "photo", "sticker", ...
 	tap   string // press the button with this label on the current screen
-	data  string // press a button with this raw callback data (an old or forged one)
+	press string // press the button on the current screen that sends this callback data
+	data  string // send this raw callback data (an old or forged button)
 	// inaccessible presses on a message Telegram no longer shows the bot.
 	inaccessible bool
 }
@@ -48,6 +49,13 @@ func conversation(t *testing.T, user telegramtest.User, steps []step) string {
 			data := findButton(t, current, s.tap)
 			fmt.Fprintf(&out, "» user taps %q\n", s.tap)
 			upd = telegramtest.Callback(user, msgID, data)
+		case s.press != "":
+			if current == nil {
+				t.Fatalf("press %q: no screen shown yet", s.press)
+			}
+			label := findLabel(t, current, s.press)
+			fmt.Fprintf(&out, "» user taps %q\n", label)
+			upd = telegramtest.Callback(user, msgID, s.press)
 		case s.data != "":
 			fmt.Fprintf(&out, "» user taps an old button with data %q\n", s.data)
 			if s.inaccessible {
@@ -82,6 +90,20 @@ func findButton(t *testing.T, c *telegramtest.Call, label string) string {
 		}
 	}
 	t.Fatalf("no button %q on screen:\n%s", label, formatCall(c))
+	return ""
+}
+
+// findLabel returns the label of the button that sends data.
+func findLabel(t *testing.T, c *telegramtest.Call, data string) string {
+	t.Helper()
+	for _, row := range keyboard(t, c) {
+		for _, k := range row {
+			if k.Data == data {
+				return k.Text
+			}
+		}
+	}
+	t.Fatalf("no button with data %q on screen:\n%s", data, formatCall(c))
 	return ""
 }
 
@@ -282,4 +304,28 @@ func TestTranscriptLanguage(t *testing.T) {
 		{send: "/language"},
 	})
 	golden(t, "en_language", got)
+}
+
+// mainPath is the walk every language's transcript takes: each section, a
+// screen in it and back, a contact, and the whole of Appeals.
+var mainPath = []step{
+	{send: "/start"},
+	{press: "v1:apply"}, {press: "v1:apply_where"}, {press: "v1:apply"}, {press: "v1:apply_decision"}, {press: "v1:main"},
+	{press: "v1:prot"}, {press: "v1:prot_refugee"}, {press: "v1:prot"}, {press: "v1:prot_subsidiary"}, {press: "v1:main"},
+	{press: "v1:appeal"}, {press: "v1:appeal_deadline"}, {press: "v1:appeal"}, {press: "v1:appeal_commission"},
+	{press: "v1:appeal"}, {press: "v1:appeal_court"}, {press: "v1:appeal"}, {press: "v1:appeal_help"}, {press: "v1:main"},
+	{press: "v1:help"}, {press: "v1:help_crpk"}, {press: "v1:help"}, {press: "v1:help_emergency"}, {press: "v1:main"},
+	{press: "v1:rights"}, {press: "v1:rights_return"}, {press: "v1:main"},
+	{press: "v1:about"}, {press: "v1:privacy"}, {press: "v1:main"},
+}
+
+// TestTranscriptEveryLanguage walks the main path in each language, for a
+// user whose Telegram app is set to that language.
+func TestTranscriptEveryLanguage(t *testing.T) {
+	for _, l := range testScreens(t).langs {
+		t.Run(l.Tag, func(t *testing.T) {
+			got := conversation(t, telegramtest.User{ID: 2000, Lang: l.Tag}, mainPath)
+			golden(t, "main_path_"+l.Tag, got)
+		})
+	}
 }

@@ -59,6 +59,7 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 	}
 	c := &Catalog{bundle: i18n.NewBundle(language.English), byTag: map[string]int{}}
 	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	var serbianLatin []*i18n.Message
 	for _, name := range names {
 		buf, err := fs.ReadFile(fsys, name)
 		if err != nil {
@@ -71,6 +72,19 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 		tagName := strings.TrimSuffix(strings.TrimPrefix(path.Base(name), "active."), ".toml")
 		if err := c.add(tagName, mf.Tag, mf.Messages); err != nil {
 			return nil, fmt.Errorf("locales: %s: %w", name, err)
+		}
+		if tagName == "sr-Latn" {
+			serbianLatin = mf.Messages
+		}
+	}
+	if _, handWritten := c.byTag["sr-Cyrl"]; serbianLatin != nil && !handWritten {
+		cyr := language.MustParse("sr-Cyrl")
+		msgs := cyrillicMessages(serbianLatin)
+		if err := c.bundle.AddMessages(cyr, msgs...); err != nil {
+			return nil, fmt.Errorf("locales: sr-Cyrl: %w", err)
+		}
+		if err := c.add("sr-Cyrl", cyr, msgs); err != nil {
+			return nil, fmt.Errorf("locales: sr-Cyrl: %w", err)
 		}
 	}
 	if _, ok := c.byTag[Default]; !ok {

@@ -45,6 +45,12 @@ func (c *Catalog) Match(code string) (Language, bool) {
 	return c.langs[i], true
 }
 
+// kin maps languages the guide does not have to one whose readers
+// understand it well, where x/text's matcher finds no match: Croatian,
+// Bosnian, Serbo-Croatian and Montenegrin readers read Serbian Latin; Dari
+// readers read Farsi.
+var kin = map[string]string{"hr": "sr-Latn", "bs": "sr-Latn", "sh": "sr-Latn", "cnr": "sr-Latn", "prs": "fa"}
+
 func (c *Catalog) match(code string) int {
 	if code == "" || len(code) > maxCodeLen {
 		return -1
@@ -52,6 +58,13 @@ func (c *Catalog) match(code string) int {
 	t, err := language.Parse(code)
 	if err != nil {
 		return -1
+	}
+	if base, conf := t.Base(); conf == language.Exact {
+		if tag, ok := kin[base.String()]; ok {
+			if i, ok := c.byTag[tag]; ok {
+				return i
+			}
+		}
 	}
 	_, i, conf := c.matcher.Match(t)
 	if conf == language.No {
