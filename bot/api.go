@@ -50,68 +50,113 @@ type transportError struct {
 func (e *transportError) Error() string { return "telegram " + e.Method + ": " + e.Err.Error() }
 func (e *transportError) Unwrap() error { return e.Err }
 
-// requestTimeout bounds one Bot API request other than a long poll.
+// requestTimeout bounds the wait for Telegram's answer to one request
+// other than a long poll.
 const requestTimeout = 20 * time.Second
 
-// client sends Bot API requests as JSON.
+// client sends Bot API requests as JSON. The hot path goes straight to the
+// transport: http.Client adds a timer, a context and a header copy to every
+// request, which costs more than the rest of an update. Timeouts come from
+// the transport (dial, TLS handshake, response header).
 type client struct {
-	base string       // APIURL + "/bot" + token + "/"
-	http *http.Client // with requestTimeout
-	long *http.Client // the same transport, for long polls bounded by their context
+	base string            // APIURL + "/bot" + token + "/"
+	rt   http.RoundTripper // for ordinary calls
+	long *http.Client      // for long polls, bounded by their context
+	urls sync.Map          // method -> *url.URL
 	bufs sync.Pool
 }
 
+// jsonHeader is shared by every request; RoundTrip never changes it.
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
 func newClient(apiURL, token string, hc *http.Client) *client {
 	if hc == nil {
-		hc = defaultHTTPClient()
+		hc = &http.Client{Transport: defaultTransport()}
 	}
-	short, long := *hc, *hc
-	if short.Timeout == 0 {
-		short.Timeout = requestTimeout
+	rt := hc.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
+	long := *hc
 	long.Timeout = 0
-	c := &client{base: strings.TrimRight(apiURL, "/") + "/bot" + token + "/", http: &short, long: &long}
+	c := &client{base: strings.TrimRight(apiURL, "/") + "/bot" + token + "/", rt: rt, long: &long}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	return c
 }
 
-// defaultHTTPClient keeps enough idle connections for every worker, so a
-// busy bot reuses connections instead of opening new ones.
-func defaultHTTPClient() *http.Client {
+// defaultTransport keeps enough idle connections for every worker, so a
+// busy bot reuses connections instead of opening new ones, and gives up on
+// a request Telegram does not answer.
+func defaultTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 256
 	t.IdleConnTimeout = 90 * time.Second
-	return &http.Client{Transport: t}
+	t.ResponseHeaderTimeout = requestTimeout
+	return t
 }
 
 var okPrefix = []byte(`{"ok":true`)
 
+// url returns the parsed URL of a method, parsing it once.
+func (c *client) url(method string) (*url.URL, error) {
+	if u, ok := c.urls.Load(method); ok {
+		return u.(*url.URL), nil
+	}
+	u, err := url.Parse(c.base + method)
+	if err != nil {
+		return nil, err
+	}
+	c.urls.Store(method, u)
+	return u, nil
+}
+
+// body is a request body over a byte slice, with nothing to close.
+type body struct{ bytes.Reader }
+
+func (*body) Close() error { return nil }
+
 // call posts body to method and, when result is not nil, decodes the
 // result into it.
-func (c *client) call(ctx context.Context, method string, body []byte, result any) error {
-	return c.do(ctx, c.http, method, body, result)
+func (c *client) call(ctx context.Context, method string, payload []byte, result any) error {
+	u, err := c.url(method)
+	if err != nil {
+		return &transportError{Method: method, Err: errors.New("bad API URL")}
+	}
+	b := new(body)
+	b.Reset(payload)
+	req := (&http.Request{
+		Method: http.MethodPost, URL: u, Host: u.Host, Header: jsonHeader,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Body: b, ContentLength: int64(len(payload)),
+	}).WithContext(ctx)
+	resp, err := c.rt.RoundTrip(req)
+	if err != nil {
+		return &transportError{Method: method, Err: stripURL(err)}
+	}
+	return c.answer(method, resp, result)
 }
 
 // poll is call for a long poll: ctx alone bounds how long it waits.
-func (c *client) poll(ctx context.Context, method string, body []byte, result any) error {
-	return c.do(ctx, c.long, method, body, result)
-}
-
-func (c *client) do(ctx context.Context, hc *http.Client, method string, body []byte, result any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(body))
+func (c *client) poll(ctx context.Context, method string, payload []byte, result any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(payload))
 	if err != nil {
 		return &transportError{Method: method, Err: errors.New("bad API URL")}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
+	resp, err := c.long.Do(req)
 	if err != nil {
 		return &transportError{Method: method, Err: stripURL(err)}
 	}
+	return c.answer(method, resp, result)
+}
+
+// answer reads a Bot API response.
+func (c *client) answer(method string, resp *http.Response, result any) error {
 	buf := c.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer c.bufs.Put(buf)
-	_, err = buf.ReadFrom(io.LimitReader(resp.Body, maxResponse))
+	err := readLimited(buf, resp.Body, maxResponse)
 	resp.Body.Close()
 	if err != nil {
 		return &transportError{Method: method, Err: stripURL(err)}
@@ -145,6 +190,25 @@ func (c *client) do(ctx context.Context, hc *http.Client, method string, body []
 		}
 	}
 	return nil
+}
+
+// readLimited reads r into buf, failing beyond limit bytes.
+func readLimited(buf *bytes.Buffer, r io.Reader, limit int) error {
+	for {
+		if buf.Len() > limit {
+			return errors.New("response too large")
+		}
+		buf.Grow(4096)
+		b := buf.AvailableBuffer()[:4096]
+		n, err := r.Read(b)
+		buf.Write(b[:n])
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // stripURL drops the request URL, which holds the token, from an HTTP

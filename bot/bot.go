@@ -290,6 +290,7 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 	}
 	err := b.edit(ctx, m.Chat.ID, m.MessageID, sc)
 	switch {
+	case err == nil:
 	case notModified(err):
 		err = nil
 	case cannotEdit(err):

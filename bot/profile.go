@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"net/http"
 	"strings"
 
 	tgbot "github.com/go-telegram/bot"
@@ -17,11 +18,11 @@ var commands = []string{"menu", "language", "help", "privacy", "forget"}
 // library returns a go-telegram/bot client for the calls made once at
 // start-up: getMe, the profile, and the webhook.
 func (b *Bot) library() (*tgbot.Bot, error) {
-	hc := b.api.http
+	hc := &http.Client{Transport: b.api.rt, Timeout: requestTimeout}
 	return tgbot.New(b.cfg.Token,
 		tgbot.WithServerURL(strings.TrimRight(b.cfg.APIURL, "/")),
 		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(b.cfg.PollTimeout, hc),
+		tgbot.WithHTTPClient(requestTimeout, hc),
 		tgbot.WithErrorsHandler(func(error) {}),
 		tgbot.WithDebugHandler(func(string, ...any) {}),
 	)

@@ -1,0 +1,75 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"asylumguide/bot/telegramtest"
+	"asylumguide/flows"
+)
+
+// memTransport answers every Bot API request in memory, like Telegram
+// does when all goes well, so a benchmark measures the bot alone.
+type memTransport struct{ requests atomic.Int64 }
+
+var okBody = []byte(`{"ok":true,"result":true}`)
+
+func (m *memTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	m.requests.Add(1)
+	if r.Body != nil {
+		io.Copy(io.Discard, r.Body)
+		r.Body.Close()
+	}
+	return &http.Response{StatusCode: 200, Body: io.NopCloser(bytes.NewReader(okBody)), Header: http.Header{}, Request: r}, nil
+}
+
+func benchBot(b *testing.B) (*Bot, *memTransport) {
+	b.Helper()
+	tr := &memTransport{}
+	bt, err := New(Config{
+		Token: telegramtest.Token, APIURL: "http://telegram.invalid", HTTP: &http.Client{Transport: tr},
+		Prefs: newMemPrefs(), Screens: testScreens(b), Username: telegramtest.Username,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bt, tr
+}
+
+// BenchmarkHandleNavigation is one button press end to end in process:
+// the update's JSON in, answerCallbackQuery and editMessageText out.
+func BenchmarkHandleNavigation(b *testing.B) {
+	bt, tr := benchBot(b)
+	raw := []byte(`{"update_id":10,"callback_query":{"id":"4382bfdwdsb323b2d9","from":{"id":1001,"is_bot":false,"first_name":"Amira","language_code":"en"},"message":{"message_id":101,"date":1764150000,"chat":{"id":1001,"type":"private","first_name":"Amira"},"from":{"id":123456789,"is_bot":true,"first_name":"Kosovo Asylum Guide","username":"AsylumGuideTestBot"},"text":"…"},"chat_instance":"42","data":"v1:appeal"}}`)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		u, err := decodeUpdate(raw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := bt.handle(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(tr.requests.Load())/float64(b.N), "requests/op")
+}
+
+// BenchmarkScreenLookup is what an update costs to find its screen.
+func BenchmarkScreenLookup(b *testing.B) {
+	s := testScreens(b)
+	tags := s.Tags()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		sc := s.Get(tags[i%len(tags)], flows.AppealDeadline)
+		if sc == nil || len(sc.tail) == 0 {
+			b.Fatal("no screen")
+		}
+		i++
+	}
+}
