@@ -77,8 +77,15 @@ func newClient(apiURL, token string, hc *http.Client) *client {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
+	// A long poll waits for Telegram longer than any response-header
+	// timeout, so it gets its own copy of the transport without one.
 	long := *hc
 	long.Timeout = 0
+	if t, ok := rt.(*http.Transport); ok && t.ResponseHeaderTimeout > 0 {
+		lt := t.Clone()
+		lt.ResponseHeaderTimeout = 0
+		long.Transport = lt
+	}
 	c := &client{base: strings.TrimRight(apiURL, "/") + "/bot" + token + "/", rt: rt, long: &long}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	return c

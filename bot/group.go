@@ -26,7 +26,9 @@ func (b *Bot) onGroupMessage(ctx context.Context, m *message) (flows.ID, string,
 	if err != nil {
 		return "", lang, err
 	}
-	link := "https://t.me/" + url.PathEscape(name) + "?start=" + url.QueryEscape(lang)
+	// No start parameter: opening the chat must not store a language
+	// the person never chose.
+	link := "https://t.me/" + url.PathEscape(name)
 	tail, err := messageTail(text, [][]Key{{{Text: label, URL: link}}})
 	if err != nil {
 		return "", lang, err

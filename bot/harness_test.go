@@ -99,16 +99,19 @@ type harness struct {
 	bot     *Bot
 	prefs   *memPrefs
 	logs    *logBuffer
-	handled chan int64
+	mu      sync.Mutex
+	done    map[int64]bool // handled update ids
+	cond    *sync.Cond
 	cancel  context.CancelFunc
-	done    chan error
+	exit    chan error
 }
 
 func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 	t.Helper()
 	srv := telegramtest.New(telegramtest.Token)
 	t.Cleanup(srv.Close)
-	h := &harness{t: t, srv: srv, prefs: newMemPrefs(), logs: &logBuffer{}, handled: make(chan int64, 1024), done: make(chan error, 1)}
+	h := &harness{t: t, srv: srv, prefs: newMemPrefs(), logs: &logBuffer{}, done: map[int64]bool{}, exit: make(chan error, 1)}
+	h.cond = sync.NewCond(&h.mu)
 	cfg := Config{
 		Token:       telegramtest.Token,
 		APIURL:      srv.URL,
@@ -126,11 +129,16 @@ func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.afterHandle = func(u *update, _ error) { h.handled <- u.ID }
+	b.afterHandle = func(u *update, _ error) {
+		h.mu.Lock()
+		h.done[u.ID] = true
+		h.cond.Broadcast()
+		h.mu.Unlock()
+	}
 	h.bot = b
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
-	go func() { h.done <- b.Run(ctx, true) }()
+	go func() { h.exit <- b.Run(ctx, true) }()
 	t.Cleanup(h.stop)
 	// Start-up calls (deleteWebhook) are not part of any conversation.
 	if !srv.WaitFor(5*time.Second, func([]telegramtest.Call) bool { return srv.Polls() > 0 }) {
@@ -148,7 +156,7 @@ func (h *harness) stop() {
 	h.cancel()
 	h.cancel = nil
 	select {
-	case err := <-h.done:
+	case err := <-h.exit:
 		if err != nil {
 			h.t.Errorf("Run: %v", err)
 		}
@@ -169,15 +177,28 @@ func (h *harness) do(update any) []telegramtest.Call {
 
 func (h *harness) waitHandled(id int64) {
 	h.t.Helper()
-	timeout := time.After(10 * time.Second)
-	for {
-		select {
-		case got := <-h.handled:
-			if got == id {
-				return
-			}
-		case <-timeout:
-			h.t.Fatalf("update %d not handled within 10s", id)
-		}
+	if !h.waitHandledFor(id, 10*time.Second) {
+		h.t.Fatalf("update %d not handled within 10s", id)
 	}
+}
+
+// waitHandledFor reports whether update id was handled within d. It is
+// safe to call from many goroutines.
+func (h *harness) waitHandledFor(id int64, d time.Duration) bool {
+	timer := time.AfterFunc(d, func() {
+		h.mu.Lock()
+		h.cond.Broadcast()
+		h.mu.Unlock()
+	})
+	defer timer.Stop()
+	deadline := time.Now().Add(d)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for !h.done[id] {
+		if time.Now().After(deadline) {
+			return false
+		}
+		h.cond.Wait()
+	}
+	return true
 }

@@ -48,7 +48,12 @@ func Class(err error) string {
 	switch {
 	case err == nil:
 		return ""
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled):
+		return ClassCanceled
+	case errors.As(err, &te):
+		// Includes timeouts, which net/http reports as DeadlineExceeded.
+		return ClassNetwork
+	case errors.Is(err, context.DeadlineExceeded):
 		return ClassCanceled
 	case errors.As(err, &se):
 		return ClassStore
@@ -76,8 +81,6 @@ func Class(err error) string {
 		return ClassConflict
 	case errors.Is(err, tgbot.ErrorBadRequest):
 		return ClassBadRequest
-	case errors.As(err, &te):
-		return ClassNetwork
 	}
 	return ClassOther
 }
@@ -113,8 +116,8 @@ func (r Retry) wait(err error, attempt int) (time.Duration, bool) {
 func (r Retry) do(ctx context.Context, f func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := f()
-		if err == nil {
-			return nil
+		if err == nil || ctx.Err() != nil {
+			return err
 		}
 		d, again := r.wait(err, attempt)
 		if !again {
