@@ -94,16 +94,16 @@ func (l *logBuffer) String() string {
 
 // harness runs a Bot in long-polling mode against a fake Bot API.
 type harness struct {
-	t       testing.TB
-	srv     *telegramtest.Server
-	bot     *Bot
-	prefs   *memPrefs
-	logs    *logBuffer
-	mu      sync.Mutex
-	done    map[int64]bool // handled update ids
-	cond    *sync.Cond
-	cancel  context.CancelFunc
-	exit    chan error
+	t      testing.TB
+	srv    *telegramtest.Server
+	bot    *Bot
+	prefs  *memPrefs
+	logs   *logBuffer
+	mu     sync.Mutex
+	done   map[int64]bool // handled update ids
+	cond   *sync.Cond
+	cancel context.CancelFunc
+	exit   chan error
 }
 
 func newHarness(t testing.TB, opts ...func(*Config)) *harness {
