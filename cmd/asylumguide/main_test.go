@@ -118,10 +118,13 @@ type program struct {
 	stderr *syncBuffer
 }
 
-func start(t *testing.T, env map[string]string) *program {
+func start(t *testing.T, env map[string]string, setup ...func(*telegramtest.Server)) *program {
 	t.Helper()
 	srv := telegramtest.New(telegramtest.Token)
 	t.Cleanup(srv.Close)
+	for _, f := range setup {
+		f(srv)
+	}
 	dir := t.TempDir()
 	full := map[string]string{
 		"TELEGRAM_BOT_TOKEN": telegramtest.Token,
@@ -294,4 +297,82 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func TestDamagedDatabaseIsAClearErrorAndKept(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "guide.db")
+	junk := bytes.Repeat([]byte("not a database "), 1000)
+	if err := os.WriteFile(db, junk, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr syncBuffer
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.Token, "ASYLUMGUIDE_DB": db, "ASYLUMGUIDE_LISTEN": "127.0.0.1:0", "TELEGRAM_API_URL": "http://127.0.0.1:1"}
+	code := run(context.Background(), nil, envOf(env), strings.NewReader(""), &stdout, &stderr, nil)
+	if code != exitError {
+		t.Errorf("exit code %d, want %d", code, exitError)
+	}
+	if msg := stderr.String(); strings.Count(msg, "\n") != 1 || !strings.Contains(msg, "is damaged") || !strings.Contains(msg, "move it aside") {
+		t.Errorf("stderr = %q, want one line saying the file is damaged and what to do", msg)
+	}
+	if after, _ := os.ReadFile(db); !bytes.Equal(after, junk) {
+		t.Error("the damaged file was changed")
+	}
+}
+
+// TestProgramLogsHoldNoSecrets runs the real program at debug level with
+// JSON logs through conversations and faults (including errors from
+// go-telegram/bot, whose messages quote request URLs) and checks the
+// token, the webhook secret and the users' data never reach the log.
+func TestProgramLogsHoldNoSecrets(t *testing.T) {
+	var n int
+	var mu sync.Mutex
+	faults := func(srv *telegramtest.Server) {
+		srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+			mu.Lock()
+			defer mu.Unlock()
+			n++
+			switch {
+			case strings.HasPrefix(c.Method, "setMy"):
+				return &telegramtest.Fault{Drop: true}
+			case n%4 == 1:
+				return &telegramtest.Fault{Code: 502, HTML: true}
+			}
+			return nil
+		}
+	}
+	p := start(t, map[string]string{"ASYLUMGUIDE_WEBHOOK_URL": "https://guide.example.org/hook", "ASYLUMGUIDE_WEBHOOK_SECRET": "hook-secret-XYZ"}, faults)
+	user := telegramtest.User{ID: 4455667788, Lang: "en", Name: "Dardan"}
+	for i, upd := range []any{
+		telegramtest.Text(user, "/start"),
+		telegramtest.Text(user, "my phone is +38349111222, I live in Fushë Kosovë"),
+		telegramtest.Callback(user, 101, "v1:help_crpk"),
+		telegramtest.Media(user, "contact"),
+		telegramtest.Text(user, "/forget"),
+	} {
+		body := telegramtest.WithID(mustJSON(t, upd), int64(i+1))
+		req, _ := http.NewRequest("POST", "http://"+p.addr+"/hook", bytes.NewReader(body))
+		req.Header.Set(bot.SecretHeader, "hook-secret-XYZ")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if !p.srv.WaitFor(10*time.Second, func([]telegramtest.Call) bool { return len(p.srv.CallsTo("sendMessage")) >= 4 }) {
+		t.Fatalf("replies did not arrive:\n%s", p.logs)
+	}
+	p.stop(t)
+	logs := p.logs.String()
+	if !strings.Contains(logs, `"msg":"profile not set"`) {
+		t.Fatalf("the injected profile failures were not logged:\n%s", logs)
+	}
+	if !strings.Contains(logs, `"kind":"command"`) {
+		t.Fatalf("no debug lines for the updates:\n%s", logs)
+	}
+	for _, secret := range []string{telegramtest.Token, strings.Split(telegramtest.Token, ":")[1], "hook-secret-XYZ", "4455667788", "Dardan", "38349111222", "Fushë"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log holds %q:\n%s", secret, logs)
+		}
+	}
 }

@@ -1,0 +1,24 @@
+package flows
+
+import "testing"
+
+// FuzzParse feeds any bytes as callback data: Parse never panics and
+// always names a node that exists, or a language on offer.
+func FuzzParse(f *testing.F) {
+	tree := New(testLangs)
+	f.Fuzz(func(t *testing.T, data string) {
+		a := tree.Parse(data)
+		switch a.Kind {
+		case Navigate:
+			if _, ok := tree.Node(a.Target); !ok {
+				t.Fatalf("Parse(%q) = %+v: no such node", data, a)
+			}
+		case SetLanguage:
+			if !tree.HasLanguage(a.Lang) {
+				t.Fatalf("Parse(%q) = %+v: no such language", data, a)
+			}
+		default:
+			t.Fatalf("Parse(%q) = %+v: unknown kind", data, a)
+		}
+	})
+}
