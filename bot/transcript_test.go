@@ -212,7 +212,7 @@ func TestTranscriptNewUserTour(t *testing.T) {
 		{tap: "📝 How to apply"},
 		{tap: "📍 Where and when to apply"},
 		{tap: "⬅️ Back"},
-		{tap: "🏠 After you apply"},
+		{tap: "🛏️ After you apply"},
 		{tap: "⬅️ Back"},
 		{tap: "⏳ How long the decision takes"},
 		{tap: "⬅️ Back"},
