@@ -329,3 +329,18 @@ func TestTranscriptEveryLanguage(t *testing.T) {
 		})
 	}
 }
+
+// TestTranscriptDeepLinks follows links an NGO shares: a language and a
+// topic open that screen in that language and remember the choice; a
+// broken link is ignored (never echoed) and opens the main menu.
+func TestTranscriptDeepLinks(t *testing.T) {
+	got := conversation(t, telegramtest.User{ID: 1003, Lang: "de"}, []step{
+		{send: "/start ar_appeal"},
+		{send: "/menu"},
+		{send: "/start sr-Latn_help"},
+		{send: "/start fr"},
+		{send: "/start xx_appeal"},
+		{send: "/start <script>alert(1)</script>"},
+	})
+	golden(t, "deep_links", got)
+}

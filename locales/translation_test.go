@@ -238,3 +238,32 @@ func TestRightToLeftTextIsolatesLeftToRightRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileTextsFitTelegram checks the texts Telegram shows outside a
+// chat: plain text within Telegram's limits (description 512, short
+// description 120, command description 256, pop-up 200) and, for pop-ups
+// and profile texts, no markup.
+func TestProfileTextsFitTelegram(t *testing.T) {
+	c := load(t)
+	limits := map[string]int{
+		"bot_description": 512, "bot_short_description": 120, "language_saved": 200, "appeal_days_future": 200,
+		"cmd_menu": 256, "cmd_language": 256, "cmd_help": 256, "cmd_privacy": 256, "cmd_forget": 256,
+		"poster_title": 80, "poster_privacy": 80,
+	}
+	for _, l := range c.Languages() {
+		for id, max := range limits {
+			s, err := c.Text(l.Tag, id, nil)
+			if err != nil {
+				t.Errorf("%s: %s: %v", l.Tag, id, err)
+				continue
+			}
+			s = strings.TrimSpace(s)
+			if n := utf8.RuneCountInString(s); n > max || n == 0 {
+				t.Errorf("%s: %s is %d characters; Telegram takes 1 to %d", l.Tag, id, n, max)
+			}
+			if strings.ContainsAny(s, "<>&") {
+				t.Errorf("%s: %s is shown as plain text and must have no markup: %q", l.Tag, id, s)
+			}
+		}
+	}
+}

@@ -376,3 +376,39 @@ func TestProgramLogsHoldNoSecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileInEveryLanguage checks the start-up profile: the command
+// menu, description and short description for each language Telegram has
+// a code for, and a default.
+func TestProfileInEveryLanguage(t *testing.T) {
+	p := start(t, nil)
+	want := []string{"", "sq", "sr", "en", "uk", "ar", "tr", "fa", "fr"}
+	for _, method := range []string{"setMyCommands", "setMyDescription", "setMyShortDescription"} {
+		ok := p.srv.WaitFor(10*time.Second, func([]telegramtest.Call) bool { return len(p.srv.CallsTo(method)) >= len(want) })
+		if !ok {
+			t.Fatalf("%s called %d times, want %d", method, len(p.srv.CallsTo(method)), len(want))
+		}
+		got := map[string]telegramtest.Call{}
+		for _, c := range p.srv.CallsTo(method) {
+			got[c.Params["language_code"]] = c
+		}
+		for _, code := range want {
+			if _, ok := got[code]; !ok {
+				t.Errorf("%s: no call for language_code %q", method, code)
+			}
+		}
+		if method == "setMyDescription" {
+			if d := got["ar"].Params["description"]; !strings.Contains(d, "كوسوفو") {
+				t.Errorf("Arabic description = %q", d)
+			}
+			if d := got[""].Params["description"]; !strings.Contains(d, "Kosovo") {
+				t.Errorf("default description = %q", d)
+			}
+		}
+		if method == "setMyCommands" {
+			if c := got["sr"].Params["commands"]; !strings.Contains(c, `"command":"forget"`) || !strings.ContainsAny(c, "абвгдежзијклмнопрстуфхцчшђћџљњ") {
+				t.Errorf("Serbian commands should be in Cyrillic: %s", c)
+			}
+		}
+	}
+}
