@@ -13,6 +13,8 @@ import (
 
 	"asylumguide/flows"
 	"asylumguide/locales"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Prefs stores each user's chosen language. *data.Store implements it.
@@ -40,6 +42,9 @@ type Config struct {
 	// Username is the bot's @username, for commands such as
 	// /start@AsylumGuideBot in groups. Learned from getMe if empty.
 	Username string
+	// Metrics is where the bot registers its Prometheus metrics; they are
+	// kept but not published if nil.
+	Metrics prometheus.Registerer
 }
 
 // Bot answers updates with screens of the guide.
@@ -51,7 +56,11 @@ type Bot struct {
 	log      *slog.Logger
 	retry    Retry
 	dispatch *dispatcher
+	metrics  *metrics
 	username atomic.Pointer[string]
+	// reached is set once Telegram has answered getMe: the token works
+	// and the network is there.
+	reached atomic.Bool
 	// offset is the next getUpdates offset: every update below it has
 	// been accepted by the dispatcher.
 	offset atomic.Int64
@@ -103,6 +112,7 @@ func New(cfg Config) (*Bot, error) {
 		b.username.Store(&cfg.Username)
 	}
 	b.dispatch = newDispatcher(cfg.Workers, cfg.MaxPending, cfg.PerChat, b.process)
+	b.metrics = newMetrics(cfg.Metrics, cfg.Screens, b.dispatch, cfg.Prefs)
 	return b, nil
 }
 
@@ -135,10 +145,12 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 func (b *Bot) process(ctx context.Context, u *update) {
 	start := time.Now()
 	node, lang, err := b.safeHandle(ctx, u)
+	dur := time.Since(start)
+	b.metrics.update(u.kind(), dur)
 	if b.afterHandle != nil {
 		b.afterHandle(u, err)
 	}
-	attrs := []any{"kind", u.kind(), "node", string(node), "lang", lang, "dur", time.Since(start)}
+	attrs := []any{"kind", u.kind(), "node", string(node), "lang", lang, "dur", dur}
 	switch {
 	case err == nil:
 		b.log.Debug("update", attrs...)
@@ -314,7 +326,11 @@ func (b *Bot) send(ctx context.Context, chat int64, sc *Screen) error {
 	body = strconv.AppendInt(body, chat, 10)
 	body = append(body, ',')
 	body = append(body, sc.tail...)
-	return b.call(ctx, "sendMessage", body)
+	err := b.call(ctx, "sendMessage", body)
+	if err == nil {
+		b.metrics.shown(sc)
+	}
+	return err
 }
 
 // edit replaces message msg of chat with sc.
@@ -326,7 +342,11 @@ func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *Screen) error {
 	body = strconv.AppendInt(body, int64(msg), 10)
 	body = append(body, ',')
 	body = append(body, sc.tail...)
-	return b.call(ctx, "editMessageText", body)
+	err := b.call(ctx, "editMessageText", body)
+	if err == nil || notModified(err) {
+		b.metrics.shown(sc)
+	}
+	return err
 }
 
 // answer answers a callback query, with a short notice if text is set.
@@ -345,9 +365,15 @@ func (b *Bot) answer(ctx context.Context, id, text string) error {
 // call sends one request, retrying as b.retry allows.
 func (b *Bot) call(ctx context.Context, method string, body []byte) error {
 	return b.retry.do(ctx, func() error {
-		return b.api.call(ctx, method, body, nil)
-	})
+		err := b.api.call(ctx, method, body, nil)
+		b.metrics.call(method, err)
+		return err
+	}, b.metrics.wait)
 }
+
+// Reached reports whether Telegram has answered the bot since it
+// started: the token is good and the network is up.
+func (b *Bot) Reached() bool { return b.reached.Load() }
 
 // String describes the bot for logs without its token.
 func (b *Bot) String() string {

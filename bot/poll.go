@@ -18,13 +18,17 @@ var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
 // update Telegram counts as delivered is not lost at shutdown.
 func (b *Bot) poll(ctx context.Context) error {
 	if err := b.retry.do(ctx, func() error {
-		return b.api.call(ctx, "deleteWebhook", []byte(`{}`), nil)
-	}); err != nil {
+		err := b.api.call(ctx, "deleteWebhook", []byte(`{}`), nil)
+		b.metrics.call("deleteWebhook", err)
+		return err
+	}, b.metrics.wait); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
 		// Not fatal: getUpdates says so again if a webhook is still set.
 		b.log.Warn("deleteWebhook failed", "class", Class(err), "err", err)
+	} else {
+		b.reached.Store(true)
 	}
 	b.log.Info("polling for updates")
 	backoff := time.Duration(0)
@@ -103,9 +107,14 @@ func (b *Bot) getUpdates(ctx context.Context) ([]json.RawMessage, error) {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PollTimeout+15*time.Second)
 	defer cancel()
 	var raws []json.RawMessage
-	if err := b.api.poll(ctx, "getUpdates", body.Bytes(), &raws); err != nil {
+	err := b.api.poll(ctx, "getUpdates", body.Bytes(), &raws)
+	if ctx.Err() == nil {
+		b.metrics.call("getUpdates", err)
+	}
+	if err != nil {
 		return nil, err
 	}
+	b.reached.Store(true)
 	return raws, nil
 }
 

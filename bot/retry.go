@@ -113,7 +113,8 @@ func (r Retry) wait(err error, attempt int) (time.Duration, bool) {
 }
 
 // do runs f until it succeeds, fails for good, or runs out of attempts.
-func (r Retry) do(ctx context.Context, f func() error) error {
+// waiting, if set, hears of each wait before a retry.
+func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.Duration)) error {
 	for attempt := 1; ; attempt++ {
 		err := f()
 		if err == nil || ctx.Err() != nil {
@@ -122,6 +123,9 @@ func (r Retry) do(ctx context.Context, f func() error) error {
 		d, again := r.wait(err, attempt)
 		if !again {
 			return err
+		}
+		if waiting != nil {
+			waiting(err, d)
 		}
 		t := time.NewTimer(d)
 		select {

@@ -30,6 +30,8 @@ type Screen struct {
 	// tail is the end of a sendMessage or editMessageText JSON body, from
 	// "text" to the closing brace, ready to append after the chat fields.
 	tail []byte
+	// li and ni index the screen in Screens.all, for metrics.
+	li, ni int
 }
 
 // Key is a rendered button: it sends Data back, or opens URL.
@@ -73,6 +75,7 @@ func NewScreens(cat *locales.Catalog) (*Screens, error) {
 			if err != nil {
 				return nil, fmt.Errorf("render %s in %s: %w", n.ID, l.Tag, err)
 			}
+			sc.li, sc.ni = li, ni
 			row[ni] = sc
 		}
 		s.all = append(s.all, row)

@@ -200,3 +200,19 @@ func (s *Store) Close() error {
 	}
 	return nil
 }
+
+// Counts returns how many users chose each language. It reads the whole
+// store, so call it rarely.
+func (s *Store) Counts() (map[string]int, error) {
+	counts := map[string]int{}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(_, v []byte) error {
+			counts[string(v)]++
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count languages: %w", err)
+	}
+	return counts, nil
+}

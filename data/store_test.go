@@ -210,3 +210,20 @@ func mustLang(t *testing.T, s *Store, id int64) string {
 	}
 	return got
 }
+
+func TestCounts(t *testing.T) {
+	db, secret := paths(t)
+	s := open(t, db, secret)
+	defer s.Close()
+	for id, tag := range map[int64]string{1: "ar", 2: "ar", 3: "fa", 4: "uk"} {
+		s.SetLanguage(id, tag)
+	}
+	s.Forget(4)
+	got, err := s.Counts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["ar"] != 2 || got["fa"] != 1 {
+		t.Errorf("Counts() = %v, want ar:2 fa:1", got)
+	}
+}

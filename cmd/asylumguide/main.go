@@ -26,10 +26,17 @@ import (
 	"asylumguide/bot"
 	"asylumguide/data"
 	"asylumguide/locales"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// The store satisfies the interface the adapter declares.
-var _ bot.Prefs = (*data.Store)(nil)
+// The store satisfies the interfaces the adapter declares.
+var (
+	_ bot.Prefs   = (*data.Store)(nil)
+	_ bot.Counter = (*data.Store)(nil)
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -124,7 +131,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.secretFile, "secret-file", env("ASYLUMGUIDE_SECRET_FILE", ""), "file with the key that hides user ids in the database; created if absent (env ASYLUMGUIDE_SECRET_FILE, default: the database path with .key)")
 	fs.StringVar(&c.webhookURL, "webhook-url", env("ASYLUMGUIDE_WEBHOOK_URL", ""), "public https URL for Telegram's webhook; long polling if empty (env ASYLUMGUIDE_WEBHOOK_URL)")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", env("ASYLUMGUIDE_WEBHOOK_SECRET", ""), "secret Telegram sends with each webhook call; random if empty (env ASYLUMGUIDE_WEBHOOK_SECRET)")
-	fs.StringVar(&c.listen, "listen", env("ASYLUMGUIDE_LISTEN", ":8080"), "address for the webhook and /healthz (env ASYLUMGUIDE_LISTEN)")
+	fs.StringVar(&c.listen, "listen", env("ASYLUMGUIDE_LISTEN", ":8080"), "address for the webhook, /healthz, /readyz and /metrics (env ASYLUMGUIDE_LISTEN)")
 	fs.StringVar(&c.log, "log", env("ASYLUMGUIDE_LOG", "text"), "log format and level: text|json, optionally with debug|info|warn|error, e.g. json,debug (env ASYLUMGUIDE_LOG)")
 	fs.IntVar(&c.workers, "workers", 64, "updates handled at once")
 	if err := fs.Parse(args); err != nil {
@@ -224,8 +231,10 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	if webhook && secret == "" {
 		secret = rand.Text()
 	}
+	registry := prometheus.NewRegistry()
+	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b, err := bot.New(bot.Config{
-		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers,
+		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers, Metrics: registry,
 	})
 	if err != nil {
 		return err
@@ -233,6 +242,14 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !b.Reached() {
+			http.Error(w, "waiting for Telegram", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	if webhook {
 		u, _ := url.Parse(c.webhookURL)
 		path := u.Path

@@ -412,3 +412,82 @@ func TestProfileInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestMetricsCountWithoutIdentifyingAnyone uses the guide, then reads
+// /metrics: the counters moved, and no label holds anything about a user.
+func TestMetricsCountWithoutIdentifyingAnyone(t *testing.T) {
+	p := start(t, nil)
+	if !p.srv.WaitFor(10*time.Second, func([]telegramtest.Call) bool { return p.srv.Polls() > 0 }) {
+		t.Fatal("no poll")
+	}
+	if code, body := get(t, "http://"+p.addr+"/readyz"); code != 200 {
+		t.Errorf("/readyz = %d %q after Telegram answered", code, body)
+	}
+	user := telegramtest.User{ID: 99887766, Lang: "ar", Name: "Layla"}
+	p.srv.Push(telegramtest.Text(user, "/start fa_appeal"))
+	p.srv.Push(telegramtest.Callback(user, 101, "v1:appeal_deadline"))
+	p.srv.Push(telegramtest.Text(user, "hello from Layla"))
+	if !p.srv.WaitFor(10*time.Second, func([]telegramtest.Call) bool { return len(p.srv.CallsTo("sendMessage")) >= 2 }) {
+		t.Fatal("no replies")
+	}
+	time.Sleep(100 * time.Millisecond)
+	code, body := get(t, "http://"+p.addr+"/metrics")
+	if code != 200 {
+		t.Fatalf("/metrics = %d", code)
+	}
+	for _, want := range []string{
+		`asylumguide_updates_total{kind="command"} 1`,
+		`asylumguide_updates_total{kind="callback"} 1`,
+		`asylumguide_updates_total{kind="text"} 1`,
+		`asylumguide_screens_shown_total{lang="fa",screen="appeal"} 1`,
+		`asylumguide_screens_shown_total{lang="fa",screen="appeal_deadline"} 1`,
+		`asylumguide_screens_shown_total{lang="fa",screen="main"} 1`,
+		`asylumguide_telegram_requests_total{method="sendMessage",result="ok"} 2`,
+		`asylumguide_update_duration_seconds_count 3`,
+		`asylumguide_stored_preferences{lang="fa"} 1`,
+		"go_goroutines", "process_resident_memory_bytes",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	for _, secret := range []string{"99887766", "Layla", "hello", telegramtest.Token} {
+		if strings.Contains(body, secret) {
+			t.Errorf("/metrics holds %q", secret)
+		}
+	}
+	// Label values come from fixed sets: kinds, screens, languages,
+	// methods, classes. Count the series to catch a label gone wild.
+	series := 0
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, "asylumguide_") {
+			series++
+		}
+	}
+	if series > 2000 {
+		t.Errorf("%d asylumguide series; a label is not from a fixed set", series)
+	}
+}
+
+func TestReadyzWaitsForTelegram(t *testing.T) {
+	p := start(t, nil, func(srv *telegramtest.Server) {
+		srv.Fault = func(*telegramtest.Call) *telegramtest.Fault { return &telegramtest.Fault{Code: 502} }
+	})
+	if code, _ := get(t, "http://"+p.addr+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz = %d while Telegram fails, want 503", code)
+	}
+	if code, _ := get(t, "http://"+p.addr+"/healthz"); code != 200 {
+		t.Errorf("/healthz = %d, want 200: the process is alive", code)
+	}
+}
