@@ -94,6 +94,9 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Retry.Attempts == 0 {
 		cfg.Retry = DefaultRetry
 	}
+	if cfg.Retry.RateLimits == 0 {
+		cfg.Retry.RateLimits = DefaultRetry.RateLimits
+	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
 	}

@@ -120,7 +120,7 @@ func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 		Log:         slog.New(Redact(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), telegramtest.Token)),
 		Username:    telegramtest.Username,
 		PollTimeout: time.Second,
-		Retry:       Retry{Attempts: 5, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second},
+		Retry:       Retry{Attempts: 5, RateLimits: 20, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second},
 	}
 	for _, o := range opts {
 		o(&cfg)

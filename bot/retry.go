@@ -12,8 +12,13 @@ import (
 
 // Retry bounds how hard the bot tries to deliver one Bot API request.
 type Retry struct {
-	// Attempts is the most tries of one request, the first included.
+	// Attempts is the most tries of one request that meets server errors
+	// or network faults, the first try included.
 	Attempts int
+	// RateLimits is how many times one request may be answered 429 and
+	// waited out. Telegram says exactly how long to wait, so these waits
+	// get a budget of their own: a throttle must delay a reply, not lose it.
+	RateLimits int
 	// Backoff is the first wait after a server error or a network fault;
 	// it doubles each time, up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
@@ -21,8 +26,8 @@ type Retry struct {
 	MaxRetryAfter time.Duration
 }
 
-// DefaultRetry rides out a minute of throttling or a short outage.
-var DefaultRetry = Retry{Attempts: 8, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
+// DefaultRetry rides out minutes of throttling or a short outage.
+var DefaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
 
 // Error classes, for logs and metrics: they say what went wrong without
 // saying anything about the user.
@@ -85,43 +90,28 @@ func Class(err error) string {
 	return ClassOther
 }
 
-// wait says whether to try err's request again, and after how long.
-func (r Retry) wait(err error, attempt int) (time.Duration, bool) {
-	if attempt >= r.Attempts {
-		return 0, false
-	}
-	switch Class(err) {
-	case ClassRateLimited:
-		secs := 1
-		var api *APIError
-		var tmr *tgbot.TooManyRequestsError
-		if errors.As(err, &api) && api.RetryAfter > 0 {
-			secs = api.RetryAfter
-		} else if errors.As(err, &tmr) && tmr.RetryAfter > 0 {
-			secs = tmr.RetryAfter
-		}
-		return min(time.Duration(secs)*time.Second, r.MaxRetryAfter), true
-	case ClassServer, ClassNetwork, ClassOther:
-		d := r.Backoff << (attempt - 1)
-		if d <= 0 || d > r.MaxBackoff {
-			d = r.MaxBackoff
-		}
-		// Jitter spreads the retries of many chats after an outage.
-		return d/2 + rand.N(d/2+1), true
-	}
-	return 0, false
-}
-
-// do runs f until it succeeds, fails for good, or runs out of attempts.
+// do runs f until it succeeds, fails for good, or runs out of tries.
 // waiting, if set, hears of each wait before a retry.
 func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.Duration)) error {
-	for attempt := 1; ; attempt++ {
+	faults, limits := 1, 0
+	for {
 		err := f()
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		d, again := r.wait(err, attempt)
-		if !again {
+		var d time.Duration
+		switch Class(err) {
+		case ClassRateLimited:
+			if limits++; limits > r.RateLimits {
+				return err
+			}
+			d = r.retryAfter(err)
+		case ClassServer, ClassNetwork, ClassOther:
+			if faults++; faults > r.Attempts {
+				return err
+			}
+			d = r.backoff(faults - 1)
+		default:
 			return err
 		}
 		if waiting != nil {
@@ -135,6 +125,31 @@ func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.
 		case <-t.C:
 		}
 	}
+}
+
+// retryAfter is the wait a 429 asks for, at least a second, at most
+// MaxRetryAfter.
+func (r Retry) retryAfter(err error) time.Duration {
+	secs := 1
+	var api *APIError
+	var tmr *tgbot.TooManyRequestsError
+	if errors.As(err, &api) && api.RetryAfter > 0 {
+		secs = api.RetryAfter
+	} else if errors.As(err, &tmr) && tmr.RetryAfter > 0 {
+		secs = tmr.RetryAfter
+	}
+	return min(time.Duration(secs)*time.Second, r.MaxRetryAfter)
+}
+
+// backoff is the wait before retry n (1, 2, …) after a fault: doubling
+// from Backoff up to MaxBackoff, with jitter to spread the retries of many
+// chats after an outage.
+func (r Retry) backoff(n int) time.Duration {
+	d := r.Backoff << (n - 1)
+	if d <= 0 || d > r.MaxBackoff {
+		d = r.MaxBackoff
+	}
+	return d/2 + rand.N(d/2+1)
 }
 
 // notModified reports the harmless error of editing a message to what it

@@ -203,6 +203,9 @@ func (s *Screens) contactBlock(l locales.Language, n *flows.Node) (string, error
 		if err != nil {
 			return "", err
 		}
+		if name, err = s.cat.Text(l.Tag, flows.MsgLabel, map[string]any{"Label": name}); err != nil {
+			return "", err
+		}
 		value := ln.value
 		if ln.id == flows.MsgWeb && l.RTL {
 			var parts []string
@@ -213,7 +216,7 @@ func (s *Screens) contactBlock(l locales.Language, n *flows.Node) (string, error
 		} else {
 			value = iso(value)
 		}
-		fmt.Fprintf(&b, "%s <b>%s:</b> %s\n", ln.icon, html.EscapeString(name), value)
+		fmt.Fprintf(&b, "%s <b>%s</b> %s\n", ln.icon, html.EscapeString(name), value)
 	}
 	for k, d := range n.Dates {
 		if k != "Checked" {

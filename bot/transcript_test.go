@@ -228,7 +228,7 @@ func TestTranscriptNewUserTour(t *testing.T) {
 		{tap: "📜 Your rights"},
 		{tap: "🚫 No return to danger"},
 		{tap: "⬅️ Back"},
-		{tap: "🌍 Human rights treaties"},
+		{tap: "🌍 Human rights law"},
 		{tap: "⬅️ Back"},
 		{tap: "🕊️ The role of UNHCR"},
 		{tap: "🏠 Main menu"},

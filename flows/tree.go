@@ -61,6 +61,7 @@ const (
 	MsgPhone        = "contact_phone"
 	MsgEmail        = "contact_email"
 	MsgWeb          = "contact_web"
+	MsgLabel        = "contact_label"
 	MsgChecked      = "contact_checked"
 	MsgDate         = "date_day_month_year"
 	MsgMonthYear    = "date_month_year"

@@ -82,7 +82,9 @@ func TestPluralFormsAreComplete(t *testing.T) {
 					t.Errorf("%s: %s with %d: %v", l.Tag, unit, n, err)
 					break
 				}
-				if !strings.Contains(s, strconv.Itoa(n)) {
+				// One and two may be words ("يومان", "two days"); any
+				// other count must show its digits.
+				if n > 2 && !strings.Contains(s, strconv.Itoa(n)) {
 					t.Errorf("%s: %s with %d = %q, which does not show the number", l.Tag, unit, n, s)
 					break
 				}

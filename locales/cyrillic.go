@@ -28,9 +28,11 @@ var digraphs = []struct{ latin, cyr string }{
 	{"dž", "џ"}, {"Dž", "Џ"}, {"DŽ", "Џ"},
 }
 
-// splitDigraphs are word beginnings where n+j, l+j or d+ž are two letters,
-// as in injekcija (инјекција) or nadživeti (надживети).
-var splitDigraphs = []string{"injek", "konjuk", "konjug", "tanjug", "vanjez", "nadž", "podž", "odž", "predž"}
+// splitStems are word beginnings in which the n+j or d+ž is two letters,
+// not one, as in injekcija (инјекција) or nadživeti (надживети); only that
+// pair is split, so nadživljavati still gets its љ. Stems are precise:
+// odžak is оџак, odžaliti is оджалити.
+var splitStems = []string{"injek", "konjunk", "konjug", "vanjez", "tanjug", "nadživ", "nadžnje", "nadžir", "podžanr", "podžup", "odžal", "odživ"}
 
 // serbianLatin reports whether r is a letter of the Serbian Latin
 // alphabet; a word with any other letter (ë, q, w, x, y…) is a foreign
@@ -131,15 +133,15 @@ func transliterateToken(tok string) string {
 		return tok
 	}
 	lower := strings.ToLower(tok)
-	split := false
-	for _, p := range splitDigraphs {
-		if strings.HasPrefix(lower, p) {
-			split = true
+	split := -1 // byte offset of a digraph that is two letters
+	for _, stem := range splitStems {
+		if strings.HasPrefix(lower, stem) {
+			split = max(strings.Index(stem, "nj"), strings.Index(stem, "dž"))
 		}
 	}
 	var b strings.Builder
 	for i := 0; i < len(tok); {
-		if !split {
+		if i != split {
 			matched := false
 			for _, d := range digraphs {
 				if strings.HasPrefix(tok[i:], d.latin) {

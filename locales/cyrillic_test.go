@@ -13,6 +13,7 @@ func TestToCyrillic(t *testing.T) {
 		{"ljubav, njiva, džep, Đorđe, ćup, čaša, šuma, žaba", "љубав, њива, џеп, Ђорђе, ћуп, чаша, шума, жаба"},
 		{"Ljubljana DŽEP Džamija NGO", "Љубљана ЏЕП Џамија NGO"},
 		{"injekcija i nadživeti", "инјекција и надживети"},
+		{"nadživljavati, konjunkcija, odžak, Odžaci, nadžak, odžaliti", "надживљавати, конјункција, оџак, Оџаци, наџак, оджалити"},
 		{"<b>Žalba</b> u roku od {{.Appeal}} (Zakon o azilu, član 74)", "<b>Жалба</b> у року од {{.Appeal}} (Закон о азилу, члан 74)"},
 		{"Pišite CRPK na crp@crpkosovo.org ili help.crpkosovo.org", "Пишите CRPK на crp@crpkosovo.org или help.crpkosovo.org"},
 		{"DCAM (DSHAM) i UNHCR", "DCAM (DSHAM) и UNHCR"},

@@ -97,7 +97,7 @@ func leadingSymbol(s string) string {
 // sameAsEnglish lists the messages that may equal English in a language:
 // formats made only of template fields, and words the language borrows.
 var sameAsEnglish = map[string][]string{
-	"*":       {"date_day_month_year", "date_month_year", "unit_days", "unit_months", "unit_years"},
+	"*":       {"date_day_month_year", "date_month_year", "unit_days", "unit_months", "unit_years", "contact_label"},
 	"sr-Latn": {"contact_email"},
 	"sr-Cyrl": {},
 	"sq":      {"contact_email"},

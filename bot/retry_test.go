@@ -1,0 +1,87 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+)
+
+func TestRetryBudgets(t *testing.T) {
+	r := Retry{Attempts: 3, RateLimits: 4, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxRetryAfter: time.Millisecond}
+	limited := &APIError{Method: "sendMessage", Code: 429, RetryAfter: 1}
+	server := &APIError{Method: "sendMessage", Code: 502}
+	tests := []struct {
+		name      string
+		errs      []error // what each try returns; nil after the list
+		wantTries int
+		wantErr   bool
+	}{
+		{"ok at once", nil, 1, false},
+		{"429 three times, then ok", []error{limited, limited, limited}, 4, false},
+		{"429 beyond its budget", []error{limited, limited, limited, limited, limited, limited}, 5, true},
+		{"server errors then ok", []error{server, server}, 3, false},
+		{"server errors beyond the attempts", []error{server, server, server, server}, 3, true},
+		{"429s do not use up fault attempts", []error{server, limited, limited, server, limited}, 6, false},
+		{"network fault", []error{&transportError{Method: "x", Err: errTimeout}}, 2, false},
+		{"blocked: no retry", []error{&APIError{Code: 403, Description: "Forbidden: bot was blocked by the user"}}, 1, true},
+		{"bad request: no retry", []error{&APIError{Code: 400, Description: "Bad Request: chat not found"}}, 1, true},
+		{"library 429", []error{&tgbot.TooManyRequestsError{Message: "too many", RetryAfter: 1}}, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tries, waits := 0, 0
+			err := r.do(context.Background(), func() error {
+				tries++
+				if tries <= len(tt.errs) {
+					return tt.errs[tries-1]
+				}
+				return nil
+			}, func(error, time.Duration) { waits++ })
+			if tries != tt.wantTries || (err != nil) != tt.wantErr {
+				t.Errorf("tries = %d, err = %v; want %d tries, error %v", tries, err, tt.wantTries, tt.wantErr)
+			}
+			if waits != tries-1 && !tt.wantErr {
+				t.Errorf("waits = %d, want one before each retry (%d)", waits, tries-1)
+			}
+		})
+	}
+}
+
+func TestRetryStopsWhenContextEnds(t *testing.T) {
+	r := Retry{Attempts: 10, RateLimits: 10, Backoff: time.Hour, MaxBackoff: time.Hour, MaxRetryAfter: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	tries := 0
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	err := r.do(ctx, func() error { tries++; return &APIError{Code: 429, RetryAfter: 3600} }, nil)
+	if tries != 1 || err == nil {
+		t.Errorf("tries = %d, err = %v; want one try and the error once the context ends", tries, err)
+	}
+}
+
+func TestClass(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&APIError{Code: 429}, ClassRateLimited},
+		{&APIError{Code: 500}, ClassServer},
+		{&APIError{Code: 403}, ClassBlocked},
+		{&APIError{Code: 401}, ClassAuth},
+		{&APIError{Code: 409}, ClassConflict},
+		{&APIError{Code: 400}, ClassBadRequest},
+		{&transportError{Err: errTimeout}, ClassNetwork},
+		{&transportError{Err: context.DeadlineExceeded}, ClassNetwork},
+		{context.Canceled, ClassCanceled},
+		{&storeError{errors.New("disk full")}, ClassStore},
+		{tgbot.ErrorForbidden, ClassBlocked},
+		{errors.New("?"), ClassOther},
+	}
+	for _, tt := range tests {
+		if got := Class(tt.err); got != tt.want {
+			t.Errorf("Class(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}

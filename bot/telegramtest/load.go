@@ -1,0 +1,476 @@
+package telegramtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// LoadConfig describes a crowd of simulated users.
+type LoadConfig struct {
+	Token string
+	Users int // simulated users, each waiting for its reply before it taps again
+	Steps int // updates per user; 0 means until Duration ends
+	// Duration bounds the run; 0 means until every user made Steps updates.
+	Duration time.Duration
+	Rate     float64 // updates per second across all users; 0 means as fast as replies come
+	Langs    []string
+	// Fail429 answers this fraction of replies with 429 and RetryAfter.
+	Fail429    float64
+	RetryAfter int
+	// From ThrottleAt, for Throttle, every reply is answered with 429
+	// until the throttle lifts, as Telegram does to a bot over its limits.
+	ThrottleAt, Throttle time.Duration
+	// Latency delays every Bot API answer, like a distant server.
+	Latency time.Duration
+	// Webhook, if set, delivers updates by POST to this URL with
+	// WebhookSecret instead of through getUpdates.
+	Webhook, WebhookSecret string
+}
+
+// Load is a fake Bot API built for load runs and the simulated users that
+// drive it. It reads only what it needs from each request, so a load run
+// measures the bot, not the fake.
+type Load struct {
+	cfg    LoadConfig
+	srv    *http.Server
+	ln     net.Listener
+	users  []*simUser
+	base   int64
+	start  time.Time
+	seq    atomic.Int64 // delivery order
+	msgID  atomic.Int64
+	queue  chan []byte
+	calls  sync.Map // method -> *atomic.Int64
+	faults atomic.Int64
+	rng    sync.Pool
+
+	mu        sync.Mutex
+	latencies []time.Duration
+	thrOrder  []int64 // delivery seq of updates answered after a throttle, in reply order
+	markups   sync.Map
+	client    *http.Client
+}
+
+type simUser struct {
+	id        int64
+	lang      string
+	reply     chan screen
+	delivered atomic.Int64 // unix nanos the outstanding update reached the bot; 0 if none
+	deliverNo atomic.Int64
+	sent      atomic.Int64
+	replied   atomic.Int64
+}
+
+type screen struct {
+	msgID   int
+	buttons []string // callback data
+}
+
+// LoadResult is what a load run measured.
+type LoadResult struct {
+	Users, Sent, Replied, Missing int
+	Elapsed                       time.Duration
+	UpdatesPerSecond              float64
+	P50, P90, P99, Max            time.Duration
+	Calls                         map[string]int64
+	Injected429                   int64
+	// AfterThrottle is the number of replies to updates delivered during
+	// the throttle; OutOfOrder counts pairs answered in the opposite order
+	// of their delivery, and MaxDisplacement is how far one moved at most.
+	AfterThrottle, OutOfOrder, MaxDisplacement int
+}
+
+// NewLoad starts the fake Bot API on a loopback port.
+func NewLoad(cfg LoadConfig) (*Load, error) {
+	if len(cfg.Langs) == 0 {
+		cfg.Langs = []string{"sq", "sr", "en", "uk", "ar", "tr", "fa", "fr", "de"}
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 1
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	l := &Load{cfg: cfg, ln: ln, base: 7_000_000_000, queue: make(chan []byte, 1<<16)}
+	l.msgID.Store(1000)
+	l.rng.New = func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
+	for i := range cfg.Users {
+		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1)})
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 512
+	l.client = &http.Client{Transport: t, Timeout: 30 * time.Second}
+	l.srv = &http.Server{Handler: http.HandlerFunc(l.serve)}
+	go l.srv.Serve(ln)
+	return l, nil
+}
+
+// URL is the fake Bot API's base URL.
+func (l *Load) URL() string { return "http://" + l.ln.Addr().String() }
+
+// Close stops the fake.
+func (l *Load) Close() error { return l.srv.Close() }
+
+func (l *Load) count(method string) {
+	c, _ := l.calls.LoadOrStore(method, new(atomic.Int64))
+	c.(*atomic.Int64).Add(1)
+}
+
+// throttled reports whether Telegram is refusing replies now, and for how
+// many more seconds.
+func (l *Load) throttled(now time.Time) (bool, int) {
+	if l.cfg.Throttle <= 0 || l.start.IsZero() {
+		return false, 0
+	}
+	from := l.start.Add(l.cfg.ThrottleAt)
+	to := from.Add(l.cfg.Throttle)
+	if now.Before(from) || !now.Before(to) {
+		return false, 0
+	}
+	return true, int(to.Sub(now)/time.Second) + 1
+}
+
+func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
+	_, method, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/bot"+l.cfg.Token), "/")
+	var buf bytes.Buffer
+	io.Copy(&buf, r.Body)
+	body := buf.Bytes()
+	if l.cfg.Latency > 0 {
+		time.Sleep(l.cfg.Latency)
+	}
+	if method == "getUpdates" {
+		l.count(method)
+		l.getUpdates(w, r, body)
+		return
+	}
+	reply := method == "sendMessage" || method == "editMessageText" || method == "answerCallbackQuery"
+	if reply {
+		now := time.Now()
+		if on, secs := l.throttled(now); on {
+			l.faults.Add(1)
+			w.WriteHeader(429)
+			fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, secs, secs)
+			return
+		}
+		if l.cfg.Fail429 > 0 {
+			rng := l.rng.Get().(*rand.Rand)
+			hit := rng.Float64() < l.cfg.Fail429
+			l.rng.Put(rng)
+			if hit {
+				l.faults.Add(1)
+				w.WriteHeader(429)
+				fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, l.cfg.RetryAfter, l.cfg.RetryAfter)
+				return
+			}
+		}
+	}
+	l.count(method)
+	switch method {
+	case "sendMessage", "editMessageText":
+		chat := jsonInt(body, `"chat_id":`)
+		msg := int(jsonInt(body, `"message_id":`))
+		if method == "sendMessage" {
+			msg = int(l.msgID.Add(1))
+		}
+		l.replied(chat, msg, body)
+		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"},"text":"..."}}`, msg, time.Now().Unix(), chat)
+	case "getMe":
+		fmt.Fprintf(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Guide","username":%q}}`, Username)
+	default:
+		io.WriteString(w, `{"ok":true,"result":true}`)
+	}
+}
+
+// jsonInt reads the integer after key in a JSON body, or 0.
+func jsonInt(body []byte, key string) int64 {
+	i := bytes.Index(body, []byte(key))
+	if i < 0 {
+		return 0
+	}
+	rest := body[i+len(key):]
+	j := 0
+	for j < len(rest) && (rest[j] == '-' || rest[j] >= '0' && rest[j] <= '9') {
+		j++
+	}
+	n, _ := strconv.ParseInt(string(rest[:j]), 10, 64)
+	return n
+}
+
+// buttons returns the callback data of the keyboard in a message body,
+// parsing each distinct keyboard once.
+func (l *Load) buttons(body []byte) []string {
+	i := bytes.Index(body, []byte(`"reply_markup":`))
+	if i < 0 {
+		return nil
+	}
+	markup := body[i+len(`"reply_markup":`) : len(body)-1]
+	if v, ok := l.markups.Load(string(markup)); ok {
+		return v.([]string)
+	}
+	var m struct {
+		Rows [][]struct {
+			Data string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	var data []string
+	if json.Unmarshal(markup, &m) == nil {
+		for _, row := range m.Rows {
+			for _, k := range row {
+				if k.Data != "" {
+					data = append(data, k.Data)
+				}
+			}
+		}
+	}
+	l.markups.Store(string(markup), data)
+	return data
+}
+
+// replied records a reply to a user's outstanding update.
+func (l *Load) replied(chat int64, msg int, body []byte) {
+	i := chat - l.base
+	if i < 0 || i >= int64(len(l.users)) {
+		return
+	}
+	u := l.users[i]
+	at := u.delivered.Swap(0)
+	if at == 0 {
+		return // a second reply to one update (a fallback send)
+	}
+	now := time.Now()
+	l.mu.Lock()
+	l.latencies = append(l.latencies, now.Sub(time.Unix(0, at)))
+	if l.cfg.Throttle > 0 {
+		thrFrom := l.start.Add(l.cfg.ThrottleAt).UnixNano()
+		thrTo := thrFrom + int64(l.cfg.Throttle)
+		if at >= thrFrom && at < thrTo {
+			l.thrOrder = append(l.thrOrder, u.deliverNo.Load())
+		}
+	}
+	l.mu.Unlock()
+	u.replied.Add(1)
+	select {
+	case u.reply <- screen{msgID: msg, buttons: l.buttons(body)}:
+	default:
+	}
+}
+
+// delivered marks update raw of user u as handed to the bot now.
+func (l *Load) delivered(u *simUser) {
+	u.deliverNo.Store(l.seq.Add(1))
+	u.delivered.Store(time.Now().UnixNano())
+}
+
+func (l *Load) getUpdates(w http.ResponseWriter, r *http.Request, body []byte) {
+	timeout := time.Duration(jsonInt(body, `"timeout":`)) * time.Second
+	var batch [][]byte
+	select {
+	case u := <-l.queue:
+		batch = append(batch, u)
+	case <-time.After(timeout):
+	case <-r.Context().Done():
+		return
+	}
+more:
+	for len(batch) > 0 && len(batch) < 100 {
+		select {
+		case u := <-l.queue:
+			batch = append(batch, u)
+		default:
+			break more
+		}
+	}
+	var out bytes.Buffer
+	out.WriteString(`{"ok":true,"result":[`)
+	for i, u := range batch {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.Write(u)
+	}
+	out.WriteString(`]}`)
+	for _, u := range batch {
+		l.delivered(l.users[jsonInt(u, `"from":{"id":`)-l.base])
+	}
+	w.Write(out.Bytes())
+}
+
+var updateID atomic.Int64
+
+// update builds one update of user u: a /start, or a tap on data.
+func (l *Load) update(u *simUser, start bool, msgID int, data string) []byte {
+	id := updateID.Add(1)
+	now := time.Now().Unix()
+	if start {
+		text := "/start"
+		if u.id%5 == 0 {
+			text = "/start " + u.lang + "_appeal"
+		}
+		return fmt.Appendf(nil, `{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"U","language_code":%q},"chat":{"id":%d,"type":"private"},"date":%d,"text":%q}}`,
+			id, id, u.id, u.lang, u.id, now, text)
+	}
+	return fmt.Appendf(nil, `{"update_id":%d,"callback_query":{"id":"%d","from":{"id":%d,"is_bot":false,"first_name":"U","language_code":%q},"message":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"}},"chat_instance":"1","data":%q}}`,
+		id, id, u.id, u.lang, msgID, now, u.id, data)
+}
+
+// send hands an update to the bot.
+func (l *Load) send(ctx context.Context, u *simUser, raw []byte) {
+	u.sent.Add(1)
+	if l.cfg.Webhook == "" {
+		select {
+		case l.queue <- raw:
+		case <-ctx.Done():
+		}
+		return
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.Webhook, bytes.NewReader(raw))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", l.cfg.WebhookSecret)
+	l.delivered(u)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		return
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+}
+
+// Run drives the users until ctx ends, Duration passes or every user made
+// Steps updates, then waits up to drain for outstanding replies.
+func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
+	l.start = time.Now()
+	run := ctx
+	if l.cfg.Duration > 0 {
+		var cancel context.CancelFunc
+		run, cancel = context.WithTimeout(ctx, l.cfg.Duration)
+		defer cancel()
+	}
+	var limiter func() bool
+	if l.cfg.Rate > 0 {
+		var n atomic.Int64
+		interval := float64(time.Second) / l.cfg.Rate
+		limiter = func() bool {
+			at := l.start.Add(time.Duration(float64(n.Add(1)-1) * interval))
+			if d := time.Until(at); d > 0 {
+				t := time.NewTimer(d)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-run.Done():
+					return false
+				}
+			}
+			return run.Err() == nil
+		}
+	}
+	var wg sync.WaitGroup
+	for _, u := range l.users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(u.id), 7))
+			var sc screen
+			for step := 0; l.cfg.Steps == 0 || step < l.cfg.Steps; step++ {
+				if limiter != nil && !limiter() {
+					return
+				}
+				if run.Err() != nil {
+					return
+				}
+				if step == 0 || len(sc.buttons) == 0 {
+					l.send(run, u, l.update(u, true, 0, ""))
+				} else {
+					l.send(run, u, l.update(u, false, sc.msgID, sc.buttons[rng.IntN(len(sc.buttons))]))
+				}
+				select {
+				case sc = <-u.reply:
+				case <-run.Done():
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(l.start)
+	// Replies still on their way.
+	deadline := time.Now().Add(drain)
+	for time.Now().Before(deadline) {
+		if l.outstanding() == 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return l.result(elapsed)
+}
+
+func (l *Load) outstanding() int {
+	n := 0
+	for _, u := range l.users {
+		if u.sent.Load() > u.replied.Load() {
+			n++
+		}
+	}
+	return n
+}
+
+func (l *Load) result(elapsed time.Duration) LoadResult {
+	r := LoadResult{Users: len(l.users), Elapsed: elapsed, Calls: map[string]int64{}, Injected429: l.faults.Load()}
+	for _, u := range l.users {
+		r.Sent += int(u.sent.Load())
+		r.Replied += int(u.replied.Load())
+	}
+	r.Missing = r.Sent - r.Replied
+	r.UpdatesPerSecond = float64(r.Replied) / elapsed.Seconds()
+	l.calls.Range(func(k, v any) bool {
+		r.Calls[k.(string)] = v.(*atomic.Int64).Load()
+		return true
+	})
+	l.mu.Lock()
+	lat := slices.Clone(l.latencies)
+	order := slices.Clone(l.thrOrder)
+	l.mu.Unlock()
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	r.P50, r.P90, r.P99 = pct(0.50), pct(0.90), pct(0.99)
+	if len(lat) > 0 {
+		r.Max = lat[len(lat)-1]
+	}
+	r.AfterThrottle = len(order)
+	sorted := slices.Clone(order)
+	slices.Sort(sorted)
+	rank := map[int64]int{}
+	for i, s := range sorted {
+		rank[s] = i
+	}
+	for i, s := range order {
+		if d := i - rank[s]; d > r.MaxDisplacement {
+			r.MaxDisplacement = d
+		} else if -d > r.MaxDisplacement {
+			r.MaxDisplacement = -d
+		}
+		for _, later := range order[i+1:] {
+			if later < s {
+				r.OutOfOrder++
+			}
+		}
+	}
+	return r
+}
