@@ -1,0 +1,336 @@
+// Command loadtest runs the real asylumguide binary against a fake Bot API
+// on loopback, with a crowd of simulated users of mixed languages who
+// /start and then press the buttons they are shown, and prints one report:
+// updates per second, replies missing, latency from an update reaching the
+// bot to its reply request, Bot API calls by method, the bot's peak memory
+// and goroutines, and its start-up time.
+//
+//	go run ./cmd/loadtest -users 2000 -duration 20s
+//	go run ./cmd/loadtest -users 1000 -rate 1000 -duration 30s
+//	go run ./cmd/loadtest -users 3000 -duration 12s -throttle 2s -throttle-at 4s
+//	go run ./cmd/loadtest -users 500 -duration 20s -429 0.2 -json
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"asylumguide/bot/telegramtest"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+// report is what a run measured, as printed or as JSON.
+type report struct {
+	telegramtest.LoadResult
+	Mode               string        `json:"mode"`
+	Rate               float64       `json:"target_rate"`
+	PeakRSSMB          float64       `json:"peak_rss_mb"`
+	SteadyRSSMB        float64       `json:"steady_rss_mb"`
+	PeakGoroutines     int           `json:"peak_goroutines"`
+	PeakPending        int           `json:"peak_pending_updates"`
+	StartupInternal    time.Duration `json:"startup_internal"`
+	StartupToHealthy   time.Duration `json:"startup_to_healthy"`
+	BinaryMB           float64       `json:"binary_mb"`
+	BotExit            string        `json:"bot_exit"`
+	ShutdownAfterStart time.Duration `json:"shutdown"`
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	users := fs.Int("users", 1000, "simulated users")
+	duration := fs.Duration("duration", 15*time.Second, "how long users keep tapping")
+	steps := fs.Int("steps", 0, "updates per user (0: until -duration)")
+	rate := fs.Float64("rate", 0, "target updates per second across all users (0: as fast as the bot answers)")
+	fail429 := fs.Float64("429", 0, "fraction of replies Telegram answers with 429")
+	retryAfter := fs.Int("retry-after", 1, "retry_after of injected 429s, in seconds")
+	throttle := fs.Duration("throttle", 0, "answer every reply with 429 for this long")
+	throttleAt := fs.Duration("throttle-at", 3*time.Second, "when the throttle starts")
+	latency := fs.Duration("latency", 0, "delay of every Bot API answer")
+	mode := fs.String("mode", "poll", "how updates reach the bot: poll or webhook")
+	bin := fs.String("bin", "", "asylumguide binary (default: build it)")
+	workers := fs.Int("workers", 64, "the bot's -workers")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "asylumguide-load-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if *bin == "" {
+		*bin = filepath.Join(dir, "asylumguide")
+		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", *bin, "asylumguide/cmd/asylumguide")
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build the bot: %w", err)
+		}
+	}
+	rep := report{Mode: *mode, Rate: *rate}
+	if fi, err := os.Stat(*bin); err == nil {
+		rep.BinaryMB = float64(fi.Size()) / 1e6
+	}
+
+	cfg := telegramtest.LoadConfig{
+		Token: telegramtest.Token, Users: *users, Steps: *steps, Duration: *duration, Rate: *rate,
+		Fail429: *fail429, RetryAfter: *retryAfter, Throttle: *throttle, ThrottleAt: *throttleAt, Latency: *latency,
+	}
+	listen, err := freePort()
+	if err != nil {
+		return err
+	}
+	env := []string{
+		"TELEGRAM_BOT_TOKEN=" + telegramtest.Token,
+		"ASYLUMGUIDE_DB=" + filepath.Join(dir, "guide.db"),
+		"ASYLUMGUIDE_LISTEN=" + listen,
+		"ASYLUMGUIDE_LOG=json,info",
+	}
+	if *mode == "webhook" {
+		cfg.Webhook = "http://" + listen + "/hook"
+		cfg.WebhookSecret = "load-secret"
+		env = append(env, "ASYLUMGUIDE_WEBHOOK_URL=https://load.invalid/hook", "ASYLUMGUIDE_WEBHOOK_SECRET=load-secret")
+	} else if *mode != "poll" {
+		return fmt.Errorf("-mode must be poll or webhook")
+	}
+	load, err := telegramtest.NewLoad(cfg)
+	if err != nil {
+		return err
+	}
+	defer load.Close()
+	env = append(env, "TELEGRAM_API_URL="+load.URL())
+
+	bot := exec.Command(*bin, "-workers", strconv.Itoa(*workers))
+	bot.Env = append(os.Environ(), env...)
+	logs, _ := bot.StdoutPipe()
+	bot.Stderr = os.Stderr
+	began := time.Now()
+	if err := bot.Start(); err != nil {
+		return err
+	}
+	defer bot.Process.Kill()
+	ready := make(chan time.Duration, 1)
+	go watchLogs(logs, ready)
+	if err := waitHealthy("http://"+listen+"/healthz", 10*time.Second); err != nil {
+		return err
+	}
+	rep.StartupToHealthy = time.Since(began)
+	select {
+	case rep.StartupInternal = <-ready:
+	case <-time.After(5 * time.Second):
+	}
+
+	sampler := newSampler(bot.Process.Pid, "http://"+listen+"/metrics")
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() { sampler.run(stopSampling); close(sampled) }()
+
+	rep.LoadResult = load.Run(context.Background(), 15*time.Second)
+	close(stopSampling)
+	<-sampled
+	rep.PeakRSSMB, rep.SteadyRSSMB, rep.PeakGoroutines, rep.PeakPending = sampler.peakRSS(), sampler.steadyRSS(), sampler.goroutines, sampler.pending
+
+	stopAt := time.Now()
+	bot.Process.Signal(syscall.SIGTERM)
+	err = bot.Wait()
+	rep.ShutdownAfterStart = time.Since(stopAt)
+	rep.BotExit = "0"
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		rep.BotExit = strconv.Itoa(exit.ExitCode())
+	}
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	printReport(out, rep, cfg)
+	return nil
+}
+
+// freePort finds a loopback port for the bot to listen on.
+func freePort() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+func waitHealthy(url string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return fmt.Errorf("bot not healthy within %v", within)
+}
+
+// watchLogs passes on the bot's own start-up time from its ready line.
+func watchLogs(r io.Reader, ready chan<- time.Duration) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		var line struct {
+			Msg     string          `json:"msg"`
+			Startup json.RawMessage `json:"startup"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil || line.Msg != "ready" {
+			continue
+		}
+		// slog writes a duration as nanoseconds in JSON.
+		if ns, err := strconv.ParseInt(string(line.Startup), 10, 64); err == nil {
+			ready <- time.Duration(ns)
+		}
+	}
+}
+
+// sampler watches the bot's memory (from /proc) and goroutines and
+// pending updates (from /metrics) every 100 ms.
+type sampler struct {
+	pid                 int
+	metrics             string
+	rss                 []float64
+	goroutines, pending int
+	hwm                 float64
+}
+
+func newSampler(pid int, metrics string) *sampler { return &sampler{pid: pid, metrics: metrics} }
+
+func (s *sampler) run(stop <-chan struct{}) {
+	t := time.NewTicker(100 * time.Millisecond)
+	defer t.Stop()
+	client := &http.Client{Timeout: time.Second}
+	for {
+		select {
+		case <-stop:
+			s.hwm = procKB(s.pid, "VmHWM") / 1024
+			return
+		case <-t.C:
+		}
+		if kb := procKB(s.pid, "VmRSS"); kb > 0 {
+			s.rss = append(s.rss, kb/1024)
+		}
+		resp, err := client.Get(s.metrics)
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			line := sc.Text()
+			if v, ok := strings.CutPrefix(line, "go_goroutines "); ok {
+				n, _ := strconv.ParseFloat(v, 64)
+				s.goroutines = max(s.goroutines, int(n))
+			}
+			if v, ok := strings.CutPrefix(line, "asylumguide_updates_pending "); ok {
+				n, _ := strconv.ParseFloat(v, 64)
+				s.pending = max(s.pending, int(n))
+			}
+		}
+		resp.Body.Close()
+	}
+}
+
+// peakRSS is the kernel's high-water mark of the bot's resident memory.
+func (s *sampler) peakRSS() float64 {
+	if s.hwm > 0 {
+		return s.hwm
+	}
+	m := 0.0
+	for _, v := range s.rss {
+		m = max(m, v)
+	}
+	return m
+}
+
+// steadyRSS is the median of the samples in the second half of the run.
+func (s *sampler) steadyRSS() float64 {
+	if len(s.rss) == 0 {
+		return 0
+	}
+	half := append([]float64(nil), s.rss[len(s.rss)/2:]...)
+	sort.Float64s(half)
+	return half[len(half)/2]
+}
+
+// procKB reads a "Name: N kB" line of /proc/<pid>/status.
+func procKB(pid int, name string) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+":"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseFloat(f[0], 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
+	fmt.Fprintf(w, "Kosovo Asylum Guide load test: %d users, %s mode", r.Users, r.Mode)
+	if r.Rate > 0 {
+		fmt.Fprintf(w, ", target %.0f updates/s", r.Rate)
+	}
+	if cfg.Fail429 > 0 {
+		fmt.Fprintf(w, ", %.0f%% of replies answered 429 (retry_after %ds)", cfg.Fail429*100, cfg.RetryAfter)
+	}
+	if cfg.Throttle > 0 {
+		fmt.Fprintf(w, ", every reply 429 for %v from %v", cfg.Throttle, cfg.ThrottleAt)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  updates sent        %d in %v\n", r.Sent, r.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  updates/s handled   %.0f\n", r.UpdatesPerSecond)
+	fmt.Fprintf(w, "  replies missing     %d\n", r.Missing)
+	fmt.Fprintf(w, "  latency, update delivered to reply request\n")
+	fmt.Fprintf(w, "    p50 %v  p90 %v  p99 %v  max %v\n", r.P50.Round(time.Microsecond), r.P90.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+	fmt.Fprintf(w, "  Bot API calls\n")
+	methods := make([]string, 0, len(r.Calls))
+	for m := range r.Calls {
+		methods = append(methods, m)
+	}
+	sort.Strings(methods)
+	for _, m := range methods {
+		fmt.Fprintf(w, "    %-24s %d\n", m, r.Calls[m])
+	}
+	if r.Injected429 > 0 {
+		fmt.Fprintf(w, "    (429 answered         %d)\n", r.Injected429)
+	}
+	if cfg.Throttle > 0 {
+		fmt.Fprintf(w, "  after the throttle  %d replies to updates delivered during it; %d pairs out of arrival order, at most %d places\n", r.AfterThrottle, r.OutOfOrder, r.MaxDisplacement)
+	}
+	fmt.Fprintf(w, "  bot memory          peak RSS %.1f MB, steady %.1f MB\n", r.PeakRSSMB, r.SteadyRSSMB)
+	fmt.Fprintf(w, "  bot goroutines      %d at peak; pending updates at peak %d\n", r.PeakGoroutines, r.PeakPending)
+	fmt.Fprintf(w, "  bot start-up        %v to ready (own measure), %v from exec to /healthz\n", r.StartupInternal, r.StartupToHealthy.Round(time.Millisecond))
+	fmt.Fprintf(w, "  bot binary          %.1f MB; exit after SIGTERM: %s in %v\n", r.BinaryMB, r.BotExit, r.ShutdownAfterStart.Round(time.Millisecond))
+}

@@ -1,0 +1,125 @@
+package data
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// BenchmarkSetLanguage64Writers stores choices from 64 goroutines at once,
+// as a crowd of people picking their language would: db.Batch commits them
+// together.
+func BenchmarkSetLanguage64Writers(b *testing.B) {
+	db, secret := benchPaths(b)
+	s, err := Open(db, secret, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var id atomic.Int64
+	b.SetParallelism(32) // 32 × GOMAXPROCS (2 here) = 64 writers
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := s.SetLanguage(id.Add(1), "ar"); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+var (
+	millionOnce  sync.Once
+	millionStore *Store
+	millionSize  int64
+	millionErr   error
+)
+
+// millionUsers is how many stored preferences BenchmarkLanguageMillion
+// holds; ASYLUMGUIDE_BENCH_USERS changes it.
+func millionUsers() int {
+	if n, err := strconv.Atoi(os.Getenv("ASYLUMGUIDE_BENCH_USERS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+// fillMillion stores a preference for each of n users in large
+// transactions (as Batch would over time) and reports the file size.
+func fillMillion(b *testing.B) (*Store, int64) {
+	millionOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "asylumguide-bench-")
+		if err != nil {
+			millionErr = err
+			return
+		}
+		db, secret := dir+"/million.db", dir+"/million.key"
+		s, err := Open(db, secret, Options{})
+		if err != nil {
+			millionErr = err
+			return
+		}
+		langs := []string{"sq", "sr-Latn", "sr-Cyrl", "en", "uk", "ar", "tr", "fa", "fr"}
+		n := millionUsers()
+		const chunk = 50_000
+		for start := 0; start < n; start += chunk {
+			err := s.db.Update(func(tx *bolt.Tx) error {
+				bk := tx.Bucket(bucket)
+				for id := start; id < min(start+chunk, n); id++ {
+					var buf [sha256.Size]byte
+					k := s.key(int64(id)*7919+1, &buf)
+					if err := bk.Put(append([]byte(nil), k...), []byte(langs[id%len(langs)])); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				millionErr = err
+				return
+			}
+		}
+		fi, err := os.Stat(db)
+		if err != nil {
+			millionErr = err
+			return
+		}
+		millionStore, millionSize = s, fi.Size()
+	})
+	if millionErr != nil {
+		b.Fatal(millionErr)
+	}
+	return millionStore, millionSize
+}
+
+// BenchmarkLanguageMillion looks up users' languages in a store holding a
+// million of them, and reports the database file size.
+func BenchmarkLanguageMillion(b *testing.B) {
+	if testing.Short() {
+		b.Skip("fills a million preferences")
+	}
+	s, size := fillMillion(b)
+	n := int64(millionUsers())
+	b.ReportAllocs()
+	var i int64
+	for b.Loop() {
+		id := (i*104729)%n*7919 + 1
+		if tag, err := s.Language(id); err != nil || tag == "" {
+			b.Fatalf("Language(%d) = %q, %v", id, tag, err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(size)/1e6, "file-MB")
+}
+
+func benchPaths(b *testing.B) (string, string) {
+	dir := b.TempDir()
+	return fmt.Sprintf("%s/guide.db", dir), fmt.Sprintf("%s/guide.key", dir)
+}
