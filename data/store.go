@@ -3,6 +3,10 @@
 // pseudonymous key to a language tag. The key is an HMAC of the Telegram
 // user id under a secret kept in a separate file, so a copy of the database
 // alone reveals no Telegram ids.
+//
+// The file is the record; reads are served from an index of it in memory
+// (9 bytes a user, read at Open), because a bbolt lookup among a million
+// keys costs about 3.5 µs, mostly in cache misses, and the index under 1 µs.
 package data
 
 import (
@@ -28,10 +32,12 @@ import (
 // the database file.
 const DefaultTimeout = time.Second
 
-// keyLen is the length of a stored key: half an HMAC-SHA256, which is
-// collision-free for any number of users a bot can have and keeps a
-// million preferences small.
-const keyLen = 16
+// keyLen is the length of a stored key: the first 8 bytes of an
+// HMAC-SHA256. Two users share a key with a chance of about n²/2⁶⁵ (one in
+// 30 million for a million users; the cost of a clash is one person seeing
+// another's language), and short keys keep a million choices in a small,
+// fast file.
+const keyLen = 8
 
 // maxTagLen bounds a stored language tag.
 const maxTagLen = 35
@@ -48,6 +54,9 @@ var (
 type Store struct {
 	db   *bolt.DB
 	macs sync.Pool
+
+	mu    sync.RWMutex
+	index *index
 }
 
 // Options tune Open.
@@ -72,7 +81,7 @@ func Open(path, secretPath string, opt Options) (s *Store, err error) {
 			s, err = nil, fmt.Errorf("open %s: %w (%v)", path, ErrCorrupt, r)
 		}
 	}()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.Timeout, NoStatistics: true, FreelistType: bolt.FreelistMapType})
 	switch {
 	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
@@ -88,9 +97,27 @@ func Open(path, secretPath string, opt Options) (s *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s = &Store{db: db}
+	s = &Store{db: db, index: newIndex()}
 	s.macs.New = func() any { return hmac.New(sha256.New, secret) }
+	if err := s.load(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return s, nil
+}
+
+// load reads every stored choice into the index, in key order.
+func (s *Store) load() error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			if len(k) == keyLen && len(v) > 0 && len(v) <= maxTagLen {
+				if code, ok := s.index.code(string(v)); ok {
+					s.index.appendSorted(binary.BigEndian.Uint64(k), code)
+				}
+			}
+			return nil
+		})
+	})
 }
 
 // loadSecret reads the hex-encoded secret, creating it on first run.
@@ -133,7 +160,7 @@ func createSecret(path string) ([]byte, error) {
 	return secret, nil
 }
 
-// key is the pseudonymous key of a user id.
+// key is the pseudonymous key of a user id, as stored and as indexed.
 func (s *Store) key(userID int64, dst *[sha256.Size]byte) []byte {
 	var id [8]byte
 	binary.BigEndian.PutUint64(id[:], uint64(userID))
@@ -148,17 +175,10 @@ func (s *Store) key(userID int64, dst *[sha256.Size]byte) []byte {
 // Language returns the stored language of a user, or "" if none.
 func (s *Store) Language(userID int64) (string, error) {
 	var buf [sha256.Size]byte
-	k := s.key(userID, &buf)
-	var tag string
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bucket).Get(k); len(v) <= maxTagLen {
-			tag = string(v)
-		}
-		return nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("read language: %w", err)
-	}
+	k := binary.BigEndian.Uint64(s.key(userID, &buf))
+	s.mu.RLock()
+	tag := s.index.get(k)
+	s.mu.RUnlock()
 	return tag, nil
 }
 
@@ -167,6 +187,12 @@ func (s *Store) Language(userID int64) (string, error) {
 func (s *Store) SetLanguage(userID int64, tag string) error {
 	if tag == "" || len(tag) > maxTagLen {
 		return fmt.Errorf("store language: invalid tag length %d", len(tag))
+	}
+	s.mu.Lock()
+	code, ok := s.index.code(tag)
+	s.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("store language: more than %d distinct tags", maxTags)
 	}
 	var buf [sha256.Size]byte
 	k := s.key(userID, &buf)
@@ -177,6 +203,9 @@ func (s *Store) SetLanguage(userID int64, tag string) error {
 	if err != nil {
 		return fmt.Errorf("store language: %w", err)
 	}
+	s.mu.Lock()
+	s.index.set(binary.BigEndian.Uint64(k), code)
+	s.mu.Unlock()
 	return nil
 }
 
@@ -190,6 +219,9 @@ func (s *Store) Forget(userID int64) error {
 	if err != nil {
 		return fmt.Errorf("forget language: %w", err)
 	}
+	s.mu.Lock()
+	s.index.forget(binary.BigEndian.Uint64(k))
+	s.mu.Unlock()
 	return nil
 }
 
@@ -201,18 +233,9 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Counts returns how many users chose each language. It reads the whole
-// store, so call it rarely.
+// Counts returns how many users chose each language.
 func (s *Store) Counts() (map[string]int, error) {
-	counts := map[string]int{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucket).ForEach(func(_, v []byte) error {
-			counts[string(v)]++
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("count languages: %w", err)
-	}
-	return counts, nil
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.index.counts(), nil
 }
