@@ -150,18 +150,29 @@ func (b *Bot) process(ctx context.Context, u *update) {
 	node, lang, err := b.safeHandle(ctx, u)
 	dur := time.Since(start)
 	b.metrics.update(u.kind(), dur)
-	if b.afterHandle != nil {
-		b.afterHandle(u, err)
-	}
-	attrs := []any{"kind", u.kind(), "node", string(node), "lang", lang, "dur", dur}
+	defer func() {
+		if b.afterHandle != nil {
+			b.afterHandle(u, err)
+		}
+	}()
+	level, msg := slog.LevelDebug, "update"
 	switch {
 	case err == nil:
-		b.log.Debug("update", attrs...)
 	case Class(err) == ClassBlocked:
-		b.log.Debug("update: user blocked the bot", attrs...)
+		msg = "update: user blocked the bot"
 	default:
-		b.log.Warn("update failed", append(attrs, "class", Class(err), "err", err)...)
+		level, msg = slog.LevelWarn, "update failed"
 	}
+	// Checked first: building the attributes costs allocations that a
+	// busy bot at info level should not pay for every update.
+	if !b.log.Enabled(ctx, level) {
+		return
+	}
+	attrs := []any{"kind", u.kind(), "node", string(node), "lang", lang, "dur", dur}
+	if level == slog.LevelWarn {
+		attrs = append(attrs, "class", Class(err), "err", err)
+	}
+	b.log.Log(ctx, level, msg, attrs...)
 }
 
 // errPanic marks an update whose handling panicked.
@@ -220,16 +231,14 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 	}
 	lang, storeErr := b.language(m.From)
 	node := flows.Main
+	remember := false
 	cmd, arg, ok := parseCommand(m.Text, b.botUsername())
 	if ok {
 		switch cmd {
 		case "start":
 			if l, topic, ok := b.parseStart(arg); ok {
 				if l != "" {
-					lang = l
-					if err := b.cfg.Prefs.SetLanguage(m.From.ID, l); err != nil {
-						storeErr = &storeError{err}
-					}
+					lang, remember = l, true
 				}
 				if topic != "" {
 					node = topic
@@ -249,7 +258,20 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 		}
 	}
 	err := b.send(ctx, m.Chat.ID, b.screens.Get(lang, node))
+	if remember {
+		storeErr = errors.Join(storeErr, b.remember(m.From.ID, lang))
+	}
 	return node, lang, errors.Join(err, storeErr)
+}
+
+// remember stores a user's language choice. It runs after the reply has
+// gone: the person does not wait for the disk, and a failed write still
+// leaves them reading in the language they chose.
+func (b *Bot) remember(userID int64, lang string) error {
+	if err := b.cfg.Prefs.SetLanguage(userID, lang); err != nil {
+		return &storeError{err}
+	}
+	return nil
 }
 
 // parseStart reads a deep-link payload: "<lang>" or "<lang>_<topic>". It
@@ -286,22 +308,29 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 	node := act.Target
 	if act.Kind == flows.SetLanguage {
 		lang, node, notice = act.Lang, flows.Main, b.screens.Saved(act.Lang)
-		if err := b.cfg.Prefs.SetLanguage(q.From.ID, act.Lang); err != nil {
-			storeErr = &storeError{err}
-		}
 	}
+	err := b.showCallback(ctx, q, b.screens.Get(lang, node), notice)
+	if act.Kind == flows.SetLanguage {
+		storeErr = errors.Join(storeErr, b.remember(q.From.ID, act.Lang))
+	}
+	return node, lang, errors.Join(err, storeErr)
+}
+
+// showCallback answers a button press and shows sc: in place of the
+// message the button was on, or as a new message if that one cannot be
+// edited any more.
+func (b *Bot) showCallback(ctx context.Context, q *callbackQuery, sc *Screen, notice string) error {
 	if err := b.answer(ctx, q.ID, notice); err != nil {
-		return node, lang, errors.Join(err, storeErr)
+		return err
 	}
 	m := q.Message
 	if m == nil || m.Chat.Type != "private" {
 		// A button on an inline message or in a group: nothing to edit.
-		return node, lang, storeErr
+		return nil
 	}
-	sc := b.screens.Get(lang, node)
 	if m.Date == 0 {
 		// Telegram no longer lets the bot touch that message.
-		return node, lang, errors.Join(b.send(ctx, m.Chat.ID, sc), storeErr)
+		return b.send(ctx, m.Chat.ID, sc)
 	}
 	err := b.edit(ctx, m.Chat.ID, m.MessageID, sc)
 	switch {
@@ -311,7 +340,7 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 	case cannotEdit(err):
 		err = b.send(ctx, m.Chat.ID, sc)
 	}
-	return node, lang, errors.Join(err, storeErr)
+	return err
 }
 
 // botUsername is the bot's @username once known, or "".

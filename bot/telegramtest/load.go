@@ -55,6 +55,7 @@ type Load struct {
 	calls  sync.Map // method -> *atomic.Int64
 	faults atomic.Int64
 	rng    sync.Pool
+	bufs   sync.Pool
 
 	mu        sync.Mutex
 	latencies []time.Duration
@@ -86,9 +87,10 @@ type LoadResult struct {
 	P50, P90, P99, Max            time.Duration
 	Calls                         map[string]int64
 	Injected429                   int64
-	// AfterThrottle is the number of replies to updates delivered during
-	// the throttle; OutOfOrder counts pairs answered in the opposite order
-	// of their delivery, and MaxDisplacement is how far one moved at most.
+	// AfterThrottle is the number of updates that waited out the throttle
+	// (delivered before it lifted, answered after); OutOfOrder counts pairs
+	// of them answered in the opposite order of their delivery, and
+	// MaxDisplacement is how many places one moved at most.
 	AfterThrottle, OutOfOrder, MaxDisplacement int
 }
 
@@ -107,6 +109,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	l := &Load{cfg: cfg, ln: ln, base: 7_000_000_000, queue: make(chan []byte, 1<<16)}
 	l.msgID.Store(1000)
 	l.rng.New = func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
+	l.bufs.New = func() any { return new(bytes.Buffer) }
 	for i := range cfg.Users {
 		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1)})
 	}
@@ -145,8 +148,10 @@ func (l *Load) throttled(now time.Time) (bool, int) {
 
 func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 	_, method, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/bot"+l.cfg.Token), "/")
-	var buf bytes.Buffer
-	io.Copy(&buf, r.Body)
+	buf := l.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer l.bufs.Put(buf)
+	io.Copy(buf, r.Body)
 	body := buf.Bytes()
 	if l.cfg.Latency > 0 {
 		time.Sleep(l.cfg.Latency)
@@ -186,7 +191,12 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 			msg = int(l.msgID.Add(1))
 		}
 		l.replied(chat, msg, body)
-		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"},"text":"..."}}`, msg, time.Now().Unix(), chat)
+		out := append(buf.AvailableBuffer()[:0], `{"ok":true,"result":{"message_id":`...)
+		out = strconv.AppendInt(out, int64(msg), 10)
+		out = append(out, `,"date":1,"chat":{"id":`...)
+		out = strconv.AppendInt(out, chat, 10)
+		out = append(out, `,"type":"private"},"text":"..."}}`...)
+		w.Write(out)
 	case "getMe":
 		fmt.Fprintf(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Guide","username":%q}}`, Username)
 	default:
@@ -254,9 +264,10 @@ func (l *Load) replied(chat int64, msg int, body []byte) {
 	l.mu.Lock()
 	l.latencies = append(l.latencies, now.Sub(time.Unix(0, at)))
 	if l.cfg.Throttle > 0 {
-		thrFrom := l.start.Add(l.cfg.ThrottleAt).UnixNano()
-		thrTo := thrFrom + int64(l.cfg.Throttle)
-		if at >= thrFrom && at < thrTo {
+		// An update that reached the bot before the throttle lifted and
+		// is answered after it waited it out.
+		lift := l.start.Add(l.cfg.ThrottleAt + l.cfg.Throttle)
+		if at < lift.UnixNano() && !now.Before(lift) {
 			l.thrOrder = append(l.thrOrder, u.deliverNo.Load())
 		}
 	}
@@ -310,20 +321,39 @@ more:
 
 var updateID atomic.Int64
 
-// update builds one update of user u: a /start, or a tap on data.
+// update builds one update of user u: a /start, or a tap on data. Tags
+// and callback data hold no characters that need escaping in JSON.
 func (l *Load) update(u *simUser, start bool, msgID int, data string) []byte {
 	id := updateID.Add(1)
-	now := time.Now().Unix()
-	if start {
-		text := "/start"
-		if u.id%5 == 0 {
-			text = "/start " + u.lang + "_appeal"
-		}
-		return fmt.Appendf(nil, `{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"U","language_code":%q},"chat":{"id":%d,"type":"private"},"date":%d,"text":%q}}`,
-			id, id, u.id, u.lang, u.id, now, text)
+	b := make([]byte, 0, 320)
+	b = append(b, `{"update_id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	from := func(b []byte) []byte {
+		b = append(b, `"from":{"id":`...)
+		b = strconv.AppendInt(b, u.id, 10)
+		return append(append(append(b, `,"is_bot":false,"first_name":"U","language_code":"`...), u.lang...), `"}`...)
 	}
-	return fmt.Appendf(nil, `{"update_id":%d,"callback_query":{"id":"%d","from":{"id":%d,"is_bot":false,"first_name":"U","language_code":%q},"message":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"}},"chat_instance":"1","data":%q}}`,
-		id, id, u.id, u.lang, msgID, now, u.id, data)
+	chat := func(b []byte) []byte {
+		b = append(b, `"chat":{"id":`...)
+		b = strconv.AppendInt(b, u.id, 10)
+		return append(b, `,"type":"private"},"date":1764150000`...)
+	}
+	if start {
+		b = append(b, `,"message":{"message_id":`...)
+		b = strconv.AppendInt(b, id, 10)
+		b = append(from(append(b, ',')), ',')
+		b = append(chat(b), `,"text":"/start`...)
+		if u.id%5 == 0 {
+			b = append(append(append(b, ' '), u.lang...), "_appeal"...)
+		}
+		return append(b, `"}}`...)
+	}
+	b = append(b, `,"callback_query":{"id":"`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(from(append(b, `",`...)), `,"message":{"message_id":`...)
+	b = strconv.AppendInt(b, int64(msgID), 10)
+	b = append(chat(append(b, ',')), `},"chat_instance":"1","data":"`...)
+	return append(append(b, data...), `"}}`...)
 }
 
 // send hands an update to the bot.

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -106,6 +107,7 @@ type config struct {
 	listen        string
 	log           string
 	workers       int
+	pprof         string
 }
 
 // tokenPattern is the shape of a token from @BotFather: the bot's numeric
@@ -134,6 +136,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.listen, "listen", env("ASYLUMGUIDE_LISTEN", ":8080"), "address for the webhook, /healthz, /readyz and /metrics (env ASYLUMGUIDE_LISTEN)")
 	fs.StringVar(&c.log, "log", env("ASYLUMGUIDE_LOG", "text"), "log format and level: text|json, optionally with debug|info|warn|error, e.g. json,debug (env ASYLUMGUIDE_LOG)")
 	fs.IntVar(&c.workers, "workers", 64, "updates handled at once")
+	fs.StringVar(&c.pprof, "pprof", env("ASYLUMGUIDE_PPROF", ""), "address for Go's profiler (net/http/pprof), e.g. 127.0.0.1:6060; off if empty. Never expose it publicly (env ASYLUMGUIDE_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -257,6 +260,18 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 			path = "/"
 		}
 		mux.Handle(path, b.WebhookHandler(secret))
+	}
+	if c.pprof != "" {
+		pl, err := net.Listen("tcp", c.pprof)
+		if err != nil {
+			return fmt.Errorf("cannot listen on %s for the profiler (%v): set ASYLUMGUIDE_PPROF to a free address", c.pprof, errors.Unwrap(err))
+		}
+		pm := http.NewServeMux()
+		pm.HandleFunc("/debug/pprof/", pprof.Index)
+		pm.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		pm.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		pm.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		go http.Serve(pl, pm)
 	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {

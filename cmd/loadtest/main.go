@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -70,6 +71,10 @@ func run(args []string, out io.Writer) error {
 	mode := fs.String("mode", "poll", "how updates reach the bot: poll or webhook")
 	bin := fs.String("bin", "", "asylumguide binary (default: build it)")
 	workers := fs.Int("workers", 64, "the bot's -workers")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bot during the run to this file")
+	driverProfile := fs.String("driverprofile", "", "write a CPU profile of this load driver and its fake Bot API to this file")
+	allocProfile := fs.String("allocprofile", "", "write the bot's allocation profile at the end of the run to this file")
+	scrapeEvery := fs.Duration("scrape", 2*time.Second, "how often to read the bot's /metrics for goroutines and pending updates (a scrape costs the bot a few ms of CPU, like Prometheus's)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -101,7 +106,14 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	pprofAddr := ""
+	if *cpuProfile != "" || *allocProfile != "" {
+		if pprofAddr, err = freePort(); err != nil {
+			return err
+		}
+	}
 	env := []string{
+		"ASYLUMGUIDE_PPROF=" + pprofAddr,
 		"TELEGRAM_BOT_TOKEN=" + telegramtest.Token,
 		"ASYLUMGUIDE_DB=" + filepath.Join(dir, "guide.db"),
 		"ASYLUMGUIDE_LISTEN=" + listen,
@@ -141,16 +153,40 @@ func run(args []string, out io.Writer) error {
 	case <-time.After(5 * time.Second):
 	}
 
-	sampler := newSampler(bot.Process.Pid, "http://"+listen+"/metrics")
+	sampler := newSampler(bot.Process.Pid, "http://"+listen+"/metrics", *scrapeEvery)
 	stopSampling := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() { sampler.run(stopSampling); close(sampled) }()
 
+	profiled := make(chan error, 1)
+	if *cpuProfile != "" {
+		go func() {
+			profiled <- fetchProfile("http://"+pprofAddr+"/debug/pprof/profile?seconds="+strconv.Itoa(max(1, int(duration.Seconds())-2)), *cpuProfile)
+		}()
+	} else {
+		profiled <- nil
+	}
+	if *driverProfile != "" {
+		f, err := os.Create(*driverProfile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
 	rep.LoadResult = load.Run(context.Background(), 15*time.Second)
+	if err := <-profiled; err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest: profile:", err)
+	}
 	close(stopSampling)
 	<-sampled
 	rep.PeakRSSMB, rep.SteadyRSSMB, rep.PeakGoroutines, rep.PeakPending = sampler.peakRSS(), sampler.steadyRSS(), sampler.goroutines, sampler.pending
 
+	if *allocProfile != "" {
+		if err := fetchProfile("http://"+pprofAddr+"/debug/pprof/allocs", *allocProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest: alloc profile:", err)
+		}
+	}
 	stopAt := time.Now()
 	bot.Process.Signal(syscall.SIGTERM)
 	err = bot.Wait()
@@ -167,6 +203,24 @@ func run(args []string, out io.Writer) error {
 	}
 	printReport(out, rep, cfg)
 	return nil
+}
+
+// fetchProfile saves a CPU profile from the bot's profiler.
+func fetchProfile(url, path string) error {
+	resp, err := http.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // freePort finds a loopback port for the bot to listen on.
@@ -211,22 +265,27 @@ func watchLogs(r io.Reader, ready chan<- time.Duration) {
 	}
 }
 
-// sampler watches the bot's memory (from /proc) and goroutines and
-// pending updates (from /metrics) every 100 ms.
+// sampler watches the bot's memory (from /proc) every 100 ms, and its
+// goroutines and pending updates (from /metrics) every so often.
 type sampler struct {
 	pid                 int
 	metrics             string
+	every               time.Duration
 	rss                 []float64
 	goroutines, pending int
 	hwm                 float64
 }
 
-func newSampler(pid int, metrics string) *sampler { return &sampler{pid: pid, metrics: metrics} }
+func newSampler(pid int, metrics string, every time.Duration) *sampler {
+	return &sampler{pid: pid, metrics: metrics, every: every}
+}
 
 func (s *sampler) run(stop <-chan struct{}) {
 	t := time.NewTicker(100 * time.Millisecond)
 	defer t.Stop()
-	client := &http.Client{Timeout: time.Second}
+	// Plain text: gzip on every scrape would load the bot being measured.
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableCompression: true}}
+	var last time.Time
 	for {
 		select {
 		case <-stop:
@@ -237,6 +296,10 @@ func (s *sampler) run(stop <-chan struct{}) {
 		if kb := procKB(s.pid, "VmRSS"); kb > 0 {
 			s.rss = append(s.rss, kb/1024)
 		}
+		if time.Since(last) < s.every {
+			continue
+		}
+		last = time.Now()
 		resp, err := client.Get(s.metrics)
 		if err != nil {
 			continue
@@ -327,7 +390,7 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 		fmt.Fprintf(w, "    (429 answered         %d)\n", r.Injected429)
 	}
 	if cfg.Throttle > 0 {
-		fmt.Fprintf(w, "  after the throttle  %d replies to updates delivered during it; %d pairs out of arrival order, at most %d places\n", r.AfterThrottle, r.OutOfOrder, r.MaxDisplacement)
+		fmt.Fprintf(w, "  after the throttle  %d updates waited it out; answered in arrival order but for %d pairs, none more than %d places out\n", r.AfterThrottle, r.OutOfOrder, r.MaxDisplacement)
 	}
 	fmt.Fprintf(w, "  bot memory          peak RSS %.1f MB, steady %.1f MB\n", r.PeakRSSMB, r.SteadyRSSMB)
 	fmt.Fprintf(w, "  bot goroutines      %d at peak; pending updates at peak %d\n", r.PeakGoroutines, r.PeakPending)
