@@ -2,7 +2,7 @@
 # non-root user, with its database and key in the /data volume.
 #
 #   docker build -t asylumguide .
-#   docker run -d --name asylumguide -e TELEGRAM_BOT_TOKEN=... -v asylumguide-data:/data asylumguide
+#   docker run -d --name asylumguide -e TELEGRAM_BOT_TOKEN=... -v asylumguide-data:/data -p 127.0.0.1:8080:8080 asylumguide
 
 FROM golang:1.26 AS build
 WORKDIR /src
@@ -23,4 +23,7 @@ ENV ASYLUMGUIDE_DB=/data/asylumguide.db \
 VOLUME ["/data"]
 EXPOSE 8080
 USER nonroot:nonroot
+# No shell or curl in the image: the binary checks itself.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["/usr/local/bin/asylumguide", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/asylumguide"]

@@ -51,8 +51,13 @@ const usage = `Kosovo Asylum Guide: a Telegram bot with free information about a
 Usage:
   asylumguide [flags]                 run the bot (TELEGRAM_BOT_TOKEN required)
   asylumguide preview [-lang en]      read the guide in this terminal; no token needed
+  asylumguide poster -bot NAME [-lang ar|all] [-topic appeal] [-format svg|png] [-o FILE]
+                                      print posters with a QR code of the guide's link
+  asylumguide export [-lang ar] [-format html|md] [-o FILE]
+                                      the whole guide in one language as one document
+  asylumguide healthcheck             exit 0 if the running bot answers /healthz
 
-Run "asylumguide -h" or "asylumguide preview -h" for the flags.
+Run "asylumguide -h" or "asylumguide <command> -h" for the flags.
 `
 
 // exit codes
@@ -73,6 +78,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		switch args[0] {
 		case "preview":
 			return preview(args[1:], stdin, stdout, stderr)
+		case "poster":
+			return poster(args[1:], stdout, stderr)
+		case "export":
+			return export(args[1:], stdout, stderr)
+		case "healthcheck":
+			return healthcheck(args[1:], getenv, stderr)
 		case "help", "-h", "-help", "--help":
 			if len(args) == 1 || args[0] == "help" {
 				fmt.Fprint(stdout, usage)
