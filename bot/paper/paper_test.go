@@ -52,8 +52,8 @@ func TestLink(t *testing.T) {
 		{"KosovoAsylumGuideBot", "ar", "", "https://t.me/KosovoAsylumGuideBot?start=ar", true},
 		{"@KosovoAsylumGuideBot", "fa", "appeal", "https://t.me/KosovoAsylumGuideBot?start=fa_appeal", true},
 		{"guide_bot", "sr-Cyrl", "help", "https://t.me/guide_bot?start=sr-Cyrl_help", true},
-		{"KosovoGuide", "en", "", "", false},              // not a bot username
-		{"Bad name bot", "en", "", "", false},             // spaces
+		{"KosovoGuide", "en", "", "", false},               // not a bot username
+		{"Bad name bot", "en", "", "", false},              // spaces
 		{"KosovoAsylumGuideBot", "en", "court", "", false}, // no such topic
 	}
 	for _, tt := range tests {
