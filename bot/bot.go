@@ -45,6 +45,8 @@ type Config struct {
 	// Metrics is where the bot registers its Prometheus metrics; they are
 	// kept but not published if nil.
 	Metrics prometheus.Registerer
+	// Now is the clock, for the appeal-deadline helper; time.Now if nil.
+	Now func() time.Time
 }
 
 // Bot answers updates with screens of the guide.
@@ -102,6 +104,9 @@ func New(cfg Config) (*Bot, error) {
 	}
 	if cfg.DrainTimeout <= 0 {
 		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	b := &Bot{
 		cfg:     cfg,
@@ -304,12 +309,18 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, string, error) {
 	lang, storeErr := b.language(&q.From)
 	act := b.tree.Parse(q.Data)
-	notice := ""
-	node := act.Target
 	if act.Kind == flows.SetLanguage {
-		lang, node, notice = act.Lang, flows.Main, b.screens.Saved(act.Lang)
+		lang = act.Lang
 	}
-	err := b.showCallback(ctx, q, b.screens.Get(lang, node), notice)
+	sc, notice, err := b.screens.Show(act, lang, Today(b.now()))
+	if err != nil {
+		return act.Target, lang, err
+	}
+	node := act.Target
+	if sc != nil {
+		node = sc.Node
+	}
+	err = b.showCallback(ctx, q, sc, notice)
 	if act.Kind == flows.SetLanguage {
 		storeErr = errors.Join(storeErr, b.remember(q.From.ID, act.Lang))
 	}
@@ -318,13 +329,13 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 
 // showCallback answers a button press and shows sc: in place of the
 // message the button was on, or as a new message if that one cannot be
-// edited any more.
+// edited any more. A nil sc leaves the message as it is.
 func (b *Bot) showCallback(ctx context.Context, q *callbackQuery, sc *Screen, notice string) error {
 	if err := b.answer(ctx, q.ID, notice); err != nil {
 		return err
 	}
 	m := q.Message
-	if m == nil || m.Chat.Type != "private" {
+	if sc == nil || m == nil || m.Chat.Type != "private" {
 		// A button on an inline message or in a group: nothing to edit.
 		return nil
 	}
@@ -402,6 +413,8 @@ func (b *Bot) call(ctx context.Context, method string, body []byte) error {
 		return err
 	}, b.metrics.wait)
 }
+
+func (b *Bot) now() time.Time { return b.cfg.Now() }
 
 // Reached reports whether Telegram has answered the bot since it
 // started: the token is good and the network is up.

@@ -92,6 +92,9 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
+// testNow is the harness's clock: 26 November 2026, 11:00 in Kosovo.
+var testNow = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
 // harness runs a Bot in long-polling mode against a fake Bot API.
 type harness struct {
 	t      testing.TB
@@ -120,6 +123,7 @@ func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 		Log:         slog.New(Redact(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}), telegramtest.Token)),
 		Username:    telegramtest.Username,
 		PollTimeout: time.Second,
+		Now:         func() time.Time { return testNow },
 		Retry:       Retry{Attempts: 5, RateLimits: 20, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second},
 	}
 	for _, o := range opts {

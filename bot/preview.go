@@ -16,25 +16,37 @@ import (
 // number, b (back), m (main menu) or q (quit). It needs no token and no
 // network, and reads any script piped to it. It returns at q or at the end
 // of in.
-func Preview(s *Screens, lang string, in io.Reader, out io.Writer) error {
+func Preview(s *Screens, lang string, today flows.Date, in io.Reader, out io.Writer) error {
 	if _, ok := s.byLang[lang]; !ok {
 		return fmt.Errorf("preview: no language %q (try one of: %s)", lang, strings.Join(s.Tags(), ", "))
 	}
 	w := bufio.NewWriter(out)
 	defer w.Flush()
 	r := bufio.NewScanner(in)
-	node := flows.Main
+	sc := s.Get(lang, flows.Main)
 	show := true
 	for {
-		sc := s.Get(lang, node)
 		keys := numbered(sc)
 		if show {
 			fmt.Fprintf(w, "\n%s\n%s\n\n", strings.Repeat("─", 40), PlainText(sc.Text))
-			for i, k := range keys {
-				if k.URL != "" {
-					fmt.Fprintf(w, "  %d) %s ↗ %s\n", i+1, k.Text, k.URL)
-				} else {
-					fmt.Fprintf(w, "  %d) %s\n", i+1, k.Text)
+			i := 0
+			for _, row := range sc.Rows {
+				// A calendar week is a row of seven: print it as one line.
+				if len(row) > 2 {
+					for _, k := range row {
+						i++
+						fmt.Fprintf(w, "%4d) %-4s", i, k.Text)
+					}
+					fmt.Fprintln(w)
+					continue
+				}
+				for _, k := range row {
+					i++
+					if k.URL != "" {
+						fmt.Fprintf(w, "  %d) %s ↗ %s\n", i, k.Text, k.URL)
+					} else {
+						fmt.Fprintf(w, "  %d) %s\n", i, k.Text)
+					}
 				}
 			}
 		}
@@ -51,11 +63,11 @@ func Preview(s *Screens, lang string, in io.Reader, out io.Writer) error {
 			fmt.Fprintln(w)
 			return nil
 		case "m":
-			node = flows.Main
+			sc = s.Get(lang, flows.Main)
 			continue
 		case "b":
-			if n, ok := s.tree.Node(node); ok && n.Parent != "" {
-				node = n.Parent
+			if n, ok := s.tree.Node(sc.Node); ok && n.Parent != "" {
+				sc = s.Get(lang, n.Parent)
 			}
 			continue
 		}
@@ -74,12 +86,19 @@ func Preview(s *Screens, lang string, in io.Reader, out io.Writer) error {
 		act := s.tree.Parse(k.Data)
 		if act.Kind == flows.SetLanguage {
 			lang = act.Lang
-			fmt.Fprintf(w, "%s\n", s.Saved(lang))
 		}
-		node = act.Target
-		if act.Kind == flows.SetLanguage {
-			node = flows.Main
+		next, notice, err := s.Show(act, lang, today)
+		if err != nil {
+			return err
 		}
+		if notice != "" {
+			fmt.Fprintf(w, "%s\n", notice)
+		}
+		if next == nil {
+			show = false
+			continue
+		}
+		sc = next
 	}
 }
 

@@ -127,6 +127,19 @@ func (s *Screens) All(tag string) []*Screen {
 }
 
 func (s *Screens) render(l locales.Language, n *flows.Node) (*Screen, error) {
+	if n.Calendar {
+		// The picker is built when shown, at the month of that day; this
+		// one, at the month the content was reviewed, serves checks and
+		// print.
+		day := flows.ReviewedOn
+		text, rows, err := s.calendarParts(l.Tag, day.Year, day.Month, day)
+		if err != nil {
+			return nil, err
+		}
+		sc := &Screen{Node: n.ID, Lang: l.Tag, Text: text, Rows: rows}
+		sc.tail, err = messageTail(text, rows)
+		return sc, err
+	}
 	data := map[string]any{}
 	for name, q := range n.Quantities {
 		v, err := s.cat.Count(l.Tag, string(q.Unit), q.N)

@@ -344,3 +344,66 @@ func TestTranscriptDeepLinks(t *testing.T) {
 	})
 	golden(t, "deep_links", got)
 }
+
+// deadlinePath walks the appeal-deadline helper on 26 November 2026: a
+// decision of 20 November (9 days left), another date a month back whose
+// 15 days have passed, the 11th (today is the last day), a future day
+// (refused), and the calendar's arrows and blank cells.
+var deadlinePath = []step{
+	{send: "/start"},
+	{press: "v1:appeal"},
+	{press: "v1:appeal_days"},
+	{press: "v1:noop"},
+	{press: "v1:day:20261128"},
+	{press: "v1:day:20261120"},
+	{press: "v1:cal:202611"},
+	{press: "v1:cal:202610"},
+	{press: "v1:day:20261030"},
+	{press: "v1:cal:202610"},
+	{press: "v1:cal:202611"},
+	{press: "v1:day:20261111"},
+	{press: "v1:appeal_help"},
+	{press: "v1:main"},
+}
+
+func TestTranscriptDeadlineEnglish(t *testing.T) {
+	golden(t, "deadline_en", conversation(t, english, deadlinePath))
+}
+
+func TestTranscriptDeadlineArabic(t *testing.T) {
+	golden(t, "deadline_ar", conversation(t, telegramtest.User{ID: 1004, Lang: "ar"}, deadlinePath))
+}
+
+// TestDeadlineRejectsForgedDays sends calendar data no button carries: a
+// day that does not exist, a month in the future, a date before the law.
+func TestDeadlineRejectsForgedDays(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		data, want string
+	}{
+		{"v1:day:20261131", "Kosovo Asylum Guide"}, // no such day: main menu
+		{"v1:day:20171231", "Kosovo Asylum Guide"}, // before 2018: main menu
+		{"v1:cal:209912", "November 2026"},         // the future: this month
+		{"v1:day:20270101", ""},                    // a future day: refused, no edit
+		{"v1:cal:201801", "January 2018"},          // the first month offered
+		{"v1:day:20180101", "The deadline counted from that date has passed"},
+	}
+	for _, tt := range tests {
+		calls := h.do(telegramtest.Callback(english, 101, tt.data))
+		var edited string
+		for _, c := range calls {
+			if c.Method == "editMessageText" {
+				edited = c.Params["text"]
+			}
+		}
+		if tt.want == "" {
+			if edited != "" || calls[0].Params["text"] == "" {
+				t.Errorf("%s: want a refusal pop-up and no edit; got %v, %q", tt.data, methods(calls), edited)
+			}
+			continue
+		}
+		if !strings.Contains(edited, tt.want) {
+			t.Errorf("%s: screen %q, want it to contain %q", tt.data, firstLine(edited), tt.want)
+		}
+	}
+}

@@ -17,6 +17,15 @@ func FuzzParse(f *testing.F) {
 			if !tree.HasLanguage(a.Lang) {
 				t.Fatalf("Parse(%q) = %+v: no such language", data, a)
 			}
+		case ShowMonth:
+			if a.Date.Month < 1 || a.Date.Month > 12 || a.Date.Year < FirstYear {
+				t.Fatalf("Parse(%q) = %+v: no such month", data, a)
+			}
+		case PickDay:
+			if !a.Date.Valid() || a.Date.Year < FirstYear {
+				t.Fatalf("Parse(%q) = %+v: no such day", data, a)
+			}
+		case Noop:
 		default:
 			t.Fatalf("Parse(%q) = %+v: unknown kind", data, a)
 		}

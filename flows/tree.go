@@ -23,6 +23,7 @@ const (
 
 	Appeal           ID = "appeal"
 	AppealDeadline   ID = "appeal_deadline"
+	AppealDays       ID = "appeal_days"
 	AppealCommission ID = "appeal_commission"
 	AppealCourt      ID = "appeal_court"
 	AppealHelp       ID = "appeal_help"
@@ -161,6 +162,9 @@ type Node struct {
 	// Quantities and Dates fill the template fields of the node's text.
 	Quantities map[string]Quantity
 	Dates      map[string]Date
+	// Calendar marks the appeal-deadline date picker: its buttons are a
+	// month of days, built when it is shown.
+	Calendar bool
 }
 
 // nodes is the whole guide. Every fact in the content brief is reachable
@@ -181,9 +185,10 @@ var nodes = []*Node{
 	{ID: ProtSubsidiary, Parent: Protection, Quantities: map[string]Quantity{"Permit": PermitMinimum}},
 	{ID: ProtTemporary, Parent: Protection},
 
-	{ID: Appeal, Parent: Main, Children: []ID{AppealDeadline, AppealCommission, AppealCourt, AppealHelp},
+	{ID: Appeal, Parent: Main, Children: []ID{AppealDeadline, AppealDays, AppealCommission, AppealCourt, AppealHelp},
 		Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
 	{ID: AppealDeadline, Parent: Appeal, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
+	{ID: AppealDays, Parent: Appeal, Calendar: true, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
 	{ID: AppealCommission, Parent: Appeal, Quantities: map[string]Quantity{"Commission": CommissionPeriod}},
 	{ID: AppealCourt, Parent: Appeal},
 	{ID: AppealHelp, Parent: Appeal, Contact: CRPK, Dates: map[string]Date{"Checked": ContactsCheckedOn}},
@@ -282,6 +287,9 @@ const (
 	Navigate    ButtonKind = iota // open Target
 	SetLanguage                   // store Lang and open the main menu in it
 	OpenURL                       // open URL in the browser
+	ShowMonth                     // show the date picker at Date's month
+	PickDay                       // the decision is dated Date
+	Noop                          // a calendar cell that does nothing
 )
 
 // Button is one button of a screen. Label is a message id, except for
@@ -376,9 +384,10 @@ func NavData(id ID) string { return navPrefix + string(id) }
 
 // Action is what a pressed button asks for.
 type Action struct {
-	Kind   ButtonKind // Navigate or SetLanguage
+	Kind   ButtonKind // Navigate, SetLanguage, ShowMonth, PickDay or Noop
 	Target ID
 	Lang   string
+	Date   Date // for ShowMonth (day 0) and PickDay
 }
 
 // Parse reads callback data. Data it does not recognise (another version,
@@ -386,6 +395,9 @@ type Action struct {
 func (t *Tree) Parse(data string) Action {
 	if len(data) > MaxData {
 		return Action{Kind: Navigate, Target: Main}
+	}
+	if a, ok := parseCalendar(data); ok {
+		return a
 	}
 	if len(data) > len(langPrefix) && data[:len(langPrefix)] == langPrefix {
 		if tag := data[len(langPrefix):]; t.byLang[tag] {

@@ -81,7 +81,7 @@ func TestEveryContentBriefTopicIsReachable(t *testing.T) {
 		Main:       {Apply, Protection, Appeal, Help, Rights, LanguagePicker, About},
 		Apply:      {ApplyWhere, ApplyAfter, ApplyDecision, ApplyWait},
 		Protection: {ProtRefugee, ProtSubsidiary, ProtTemporary},
-		Appeal:     {AppealDeadline, AppealCommission, AppealCourt, AppealHelp},
+		Appeal:     {AppealDeadline, AppealDays, AppealCommission, AppealCourt, AppealHelp},
 		Help:       {HelpCRPK, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency},
 		Rights:     {RightsReturn, RightsTreaties, RightsUNHCR},
 		About:      {Privacy, Usage},

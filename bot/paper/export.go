@@ -27,13 +27,14 @@ type section struct {
 }
 
 // sections returns the guide's screens in tree order, without those that
-// make no sense on paper: the language picker and the answers to commands.
+// make no sense on paper: the language picker, the date picker and the
+// answers to commands.
 func sections(s *bot.Screens, lang string) ([]section, error) {
 	tree := s.Tree()
 	var out []section
 	for _, sc := range s.All(lang) {
 		n, _ := tree.Node(sc.Node)
-		if n.Hidden || n.ID == flows.LanguagePicker {
+		if n.Hidden || n.Calendar || n.ID == flows.LanguagePicker {
 			continue
 		}
 		depth := 1

@@ -342,7 +342,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError
 	}
-	if err := bot.Preview(screens, *lang, stdin, stdout); err != nil {
+	if err := bot.Preview(screens, *lang, bot.Today(time.Now()), stdin, stdout); err != nil {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitUsage
 	}

@@ -1,0 +1,156 @@
+package flows
+
+import (
+	"strconv"
+	"time"
+)
+
+// Calendar callback data. All state of the date picker travels in these:
+// the server keeps nothing and stores nothing.
+const (
+	monthPrefix = "v1:cal:" // + YYYYMM: show that month
+	dayPrefix   = "v1:day:" // + YYYYMMDD: the decision is dated that day
+	// NoopData is the data of calendar cells that do nothing when tapped
+	// (weekday names, blank days); the tap is answered and nothing changes.
+	NoopData = "v1:noop"
+)
+
+// FirstYear is the earliest year the picker offers: the Law on Asylum
+// (No. 06/L-026) dates from 2018.
+const FirstYear = 2018
+
+// MonthData is the callback data that shows the calendar at a month.
+func MonthData(year, month int) string {
+	return monthPrefix + pad(year, 4) + pad(month, 2)
+}
+
+// DayData is the callback data of a day in the calendar.
+func DayData(d Date) string {
+	return dayPrefix + pad(d.Year, 4) + pad(d.Month, 2) + pad(d.Day, 2)
+}
+
+func pad(n, width int) string {
+	s := strconv.Itoa(n)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
+}
+
+// parseCalendar reads calendar callback data. ok is false for anything
+// that is not a real date in the picker's range.
+func parseCalendar(data string) (Action, bool) {
+	switch {
+	case data == NoopData:
+		return Action{Kind: Noop}, true
+	case len(data) == len(monthPrefix)+6 && data[:len(monthPrefix)] == monthPrefix:
+		y, okY := digits(data[len(monthPrefix):][:4])
+		m, okM := digits(data[len(monthPrefix)+4:])
+		if !okY || !okM || y < FirstYear || y > 9999 || m < 1 || m > 12 {
+			return Action{}, false
+		}
+		return Action{Kind: ShowMonth, Target: AppealDays, Date: Date{Year: y, Month: m}}, true
+	case len(data) == len(dayPrefix)+8 && data[:len(dayPrefix)] == dayPrefix:
+		s := data[len(dayPrefix):]
+		y, okY := digits(s[:4])
+		m, okM := digits(s[4:6])
+		d, okD := digits(s[6:])
+		if !okY || !okM || !okD || y < FirstYear || !(Date{y, m, d}).Valid() {
+			return Action{}, false
+		}
+		return Action{Kind: PickDay, Target: AppealDays, Date: Date{y, m, d}}, true
+	}
+	return Action{}, false
+}
+
+// digits parses a run of ASCII digits only (no sign, no spaces).
+func digits(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// civil is the date at noon UTC: date arithmetic on it never meets a
+// daylight-saving change.
+func (d Date) civil() time.Time {
+	return time.Date(d.Year, time.Month(d.Month), d.Day, 12, 0, 0, 0, time.UTC)
+}
+
+// Valid reports whether d is a real calendar day.
+func (d Date) Valid() bool {
+	if d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 {
+		return false
+	}
+	return DateOf(d.civil()) == d
+}
+
+// DateOf is the calendar day of t in t's location.
+func DateOf(t time.Time) Date {
+	return Date{Year: t.Year(), Month: int(t.Month()), Day: t.Day()}
+}
+
+// AddDays returns the day n days after d.
+func (d Date) AddDays(n int) Date { return DateOf(d.civil().AddDate(0, 0, n)) }
+
+// DaysUntil is the number of days from d to e: 0 on the same day,
+// negative when e is before d.
+func (d Date) DaysUntil(e Date) int {
+	return int(e.civil().Sub(d.civil()).Hours() / 24)
+}
+
+// After reports whether d is a later day than e.
+func (d Date) After(e Date) bool { return d.DaysUntil(e) < 0 }
+
+// LastDayToAppeal is the last day of the appeal period counted from the
+// date on the decision: that date plus 15 days (Law on Asylum, Art. 74).
+// It counts from the date written on the decision, not from the day the
+// decision was received, so it never gives a later day than the law.
+func LastDayToAppeal(decision Date) Date {
+	return decision.AddDays(AppealPeriod.N)
+}
+
+// MonthGrid lays out a month in weeks from Monday to Sunday; 0 marks a
+// cell outside the month.
+func MonthGrid(year, month int) [][]int {
+	first := time.Date(year, time.Month(month), 1, 12, 0, 0, 0, time.UTC)
+	days := first.AddDate(0, 1, -1).Day()
+	lead := (int(first.Weekday()) + 6) % 7 // Monday = 0
+	var weeks [][]int
+	week := make([]int, 7)
+	col := lead
+	for day := 1; day <= days; day++ {
+		week[col] = day
+		if col++; col == 7 {
+			weeks = append(weeks, week)
+			week, col = make([]int, 7), 0
+		}
+	}
+	if col > 0 {
+		weeks = append(weeks, week)
+	}
+	return weeks
+}
+
+// PrevMonth and NextMonth step the calendar.
+func PrevMonth(year, month int) (int, int) {
+	if month == 1 {
+		return year - 1, 12
+	}
+	return year, month - 1
+}
+
+// NextMonth is the month after.
+func NextMonth(year, month int) (int, int) {
+	if month == 12 {
+		return year + 1, 1
+	}
+	return year, month + 1
+}
