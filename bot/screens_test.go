@@ -267,3 +267,37 @@ func TestPlainText(t *testing.T) {
 		t.Errorf("PlainText = %q, want %q", got, want)
 	}
 }
+
+// TestDeadlineScreensInEveryLanguage renders the date picker and its three
+// answers (days left, last day today, passed) in every language: valid
+// markup, filled fields, the dates and the CRPK phone number on screen.
+func TestDeadlineScreensInEveryLanguage(t *testing.T) {
+	s := testScreens(t)
+	today := flows.Date{Year: 2026, Month: 11, Day: 26}
+	for _, tag := range s.Tags() {
+		cal, err := s.calendar(tag, 2026, 11, today)
+		if err != nil {
+			t.Fatalf("%s calendar: %v", tag, err)
+		}
+		if err := checkTelegramHTML(cal.Text); err != nil {
+			t.Errorf("%s calendar: %v", tag, err)
+		}
+		for _, decision := range []flows.Date{{Year: 2026, Month: 11, Day: 20}, {Year: 2026, Month: 11, Day: 11}, {Year: 2026, Month: 10, Day: 1}} {
+			sc, err := s.deadline(tag, decision, today)
+			if err != nil {
+				t.Fatalf("%s %v: %v", tag, decision, err)
+			}
+			name := tag + "/deadline " + fmt.Sprint(decision)
+			if err := checkTelegramHTML(sc.Text); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			text := PlainText(sc.Text)
+			if strings.Contains(text, "<no value>") || !strings.Contains(text, flows.CRPK.Phone) || !strings.Contains(text, "2026") {
+				t.Errorf("%s:\n%s", name, text)
+			}
+			if n := utf16Len(text); n > maxScreen {
+				t.Errorf("%s: %d characters", name, n)
+			}
+		}
+	}
+}

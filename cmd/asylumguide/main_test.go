@@ -491,3 +491,13 @@ func TestReadyzWaitsForTelegram(t *testing.T) {
 		t.Errorf("/healthz = %d, want 200: the process is alive", code)
 	}
 }
+
+func TestPreviewEveryLanguage(t *testing.T) {
+	for _, tag := range []string{"sq", "sr-Latn", "sr-Cyrl", "en", "uk", "ar", "tr", "fa", "fr"} {
+		var stdout, stderr syncBuffer
+		code := run(context.Background(), []string{"preview", "-lang", tag}, envOf(nil), strings.NewReader("3\n2\n1\nq\n"), &stdout, &stderr, nil)
+		if code != exitOK || !strings.Contains(stdout.String(), "CRPK") || !strings.Contains(stdout.String(), "1)") {
+			t.Errorf("preview -lang %s: exit %d, stderr %q", tag, code, stderr.String())
+		}
+	}
+}
