@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	_ "time/tzdata" // Kosovo's time zone even in a container without zoneinfo
 
@@ -55,6 +56,45 @@ func (s *Screens) Show(act flows.Action, lang string, today flows.Date) (*Screen
 	return s.Get(lang, act.Target), "", nil
 }
 
+// datedCache keeps the date picker's screens of one day. It holds at
+// most datedMax of them (a calendar per language and month, an answer per
+// language and date), then starts afresh.
+type datedCache struct {
+	mu      sync.Mutex
+	day     flows.Date
+	screens map[datedKey]*Screen
+}
+
+type datedKey struct {
+	lang   string
+	answer bool // an answer for date, or a calendar at date's month
+	date   flows.Date
+}
+
+const datedMax = 4096
+
+func (c *datedCache) get(today flows.Date, k datedKey, build func() (*Screen, error)) (*Screen, error) {
+	c.mu.Lock()
+	if c.day != today || len(c.screens) >= datedMax {
+		c.day, c.screens = today, map[datedKey]*Screen{}
+	}
+	sc, ok := c.screens[k]
+	c.mu.Unlock()
+	if ok {
+		return sc, nil
+	}
+	sc, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.day == today {
+		c.screens[k] = sc
+	}
+	c.mu.Unlock()
+	return sc, nil
+}
+
 // screen builds a screen at run time, for the date picker.
 func (s *Screens) screen(lang string, id flows.ID, text string, rows [][]Key) (*Screen, error) {
 	static := s.Get(lang, id)
@@ -66,11 +106,13 @@ func (s *Screens) screen(lang string, id flows.ID, text string, rows [][]Key) (*
 
 // calendar is the date picker at a month, as a screen.
 func (s *Screens) calendar(lang string, year, month int, today flows.Date) (*Screen, error) {
-	text, rows, err := s.calendarParts(lang, year, month, today)
-	if err != nil {
-		return nil, err
-	}
-	return s.screen(lang, flows.AppealDays, text, rows)
+	return s.dated.get(today, datedKey{lang: lang, date: flows.Date{Year: year, Month: month}}, func() (*Screen, error) {
+		text, rows, err := s.calendarParts(lang, year, month, today)
+		if err != nil {
+			return nil, err
+		}
+		return s.screen(lang, flows.AppealDays, text, rows)
+	})
 }
 
 // calendarParts is the date picker at a month: weekday names, the days as
@@ -135,6 +177,12 @@ func (s *Screens) calendarParts(lang string, year, month int, today flows.Date) 
 // deadline answers the date picker: the last day to appeal counted from
 // the date on the decision, how many days are left, and CRPK's contacts.
 func (s *Screens) deadline(lang string, decision, today flows.Date) (*Screen, error) {
+	return s.dated.get(today, datedKey{lang: lang, answer: true, date: decision}, func() (*Screen, error) {
+		return s.buildDeadline(lang, decision, today)
+	})
+}
+
+func (s *Screens) buildDeadline(lang string, decision, today flows.Date) (*Screen, error) {
 	last := flows.LastDayToAppeal(decision)
 	left := today.DaysUntil(last)
 	data := map[string]any{"Phone": flows.CRPK.Phone}

@@ -51,6 +51,9 @@ type Screens struct {
 	byNode map[flows.ID]int
 	all    [][]*Screen // [language][node]
 	saved  []string    // "language saved" notice, per language
+	// dated holds the date picker's screens built today: calendars and
+	// answers depend on the day, so the cache is emptied when it changes.
+	dated datedCache
 }
 
 // NewScreens renders the tree in every language of the catalog. It fails

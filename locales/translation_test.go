@@ -39,6 +39,37 @@ func sameMultiset(a, b []string) bool {
 // the formatting tags and the commands. Dates and counts come from
 // template fields, so a number in the text is a fact copied from English.
 func TestTranslationsKeepTheFacts(t *testing.T) {
+	eachTranslation(t, func(l Language, id string, en, m *i18n.Message) {
+		want, got := en.Other, m.Other
+		if w, g := digitRun.FindAllString(want, -1), digitRun.FindAllString(got, -1); !sameMultiset(w, g) {
+			t.Errorf("%s: %s has the numbers %v; English has %v", l.Tag, id, g, w)
+		}
+		if w, g := linkOrMail.FindAllString(want, -1), linkOrMail.FindAllString(got, -1); !sameMultiset(w, g) {
+			t.Errorf("%s: %s has the addresses %v; English has %v", l.Tag, id, g, w)
+		}
+		if w, g := htmlTag.FindAllString(want, -1), htmlTag.FindAllString(got, -1); !sameMultiset(w, g) {
+			t.Errorf("%s: %s has the tags %v; English has %v", l.Tag, id, g, w)
+		}
+		if w, g := command.FindAllString(want, -1), command.FindAllString(got, -1); !sameMultiset(trimAll(w), trimAll(g)) {
+			t.Errorf("%s: %s has the commands %v; English has %v", l.Tag, id, g, w)
+		}
+		if strings.HasSuffix(id, "_button") || strings.HasPrefix(id, "nav_") || id == "contact_website" || id == "contact_map" {
+			w, g := leadingSymbol(want), leadingSymbol(got)
+			if l.RTL && id == "nav_back" && g == "➡️" {
+				// Back points right in a right-to-left language.
+				w = g
+			}
+			if w != g {
+				t.Errorf("%s: button %s starts with %q; English starts with %q (keep the icon so people find it in any language)", l.Tag, id, g, w)
+			}
+		}
+	})
+}
+
+// eachTranslation calls f for every message of every language but
+// English, with its English original. A missing message is skipped here:
+// TestEveryLanguageHasEveryMessage reports it.
+func eachTranslation(t *testing.T, f func(l Language, id string, en, m *i18n.Message)) {
 	c := load(t)
 	for _, l := range c.Languages() {
 		if l.Tag == Default {
@@ -46,32 +77,8 @@ func TestTranslationsKeepTheFacts(t *testing.T) {
 		}
 		for _, id := range c.IDs(Default) {
 			en, _ := c.Message(Default, id)
-			m, ok := c.Message(l.Tag, id)
-			if !ok {
-				continue // reported by TestEveryLanguageHasEveryMessage
-			}
-			want, got := en.Other, m.Other
-			if w, g := digitRun.FindAllString(want, -1), digitRun.FindAllString(got, -1); !sameMultiset(w, g) {
-				t.Errorf("%s: %s has the numbers %v; English has %v", l.Tag, id, g, w)
-			}
-			if w, g := linkOrMail.FindAllString(want, -1), linkOrMail.FindAllString(got, -1); !sameMultiset(w, g) {
-				t.Errorf("%s: %s has the addresses %v; English has %v", l.Tag, id, g, w)
-			}
-			if w, g := htmlTag.FindAllString(want, -1), htmlTag.FindAllString(got, -1); !sameMultiset(w, g) {
-				t.Errorf("%s: %s has the tags %v; English has %v", l.Tag, id, g, w)
-			}
-			if w, g := command.FindAllString(want, -1), command.FindAllString(got, -1); !sameMultiset(trimAll(w), trimAll(g)) {
-				t.Errorf("%s: %s has the commands %v; English has %v", l.Tag, id, g, w)
-			}
-			if strings.HasSuffix(id, "_button") || strings.HasPrefix(id, "nav_") || id == "contact_website" || id == "contact_map" {
-				w, g := leadingSymbol(want), leadingSymbol(got)
-				if l.RTL && id == "nav_back" && g == "➡️" {
-					// Back points right in a right-to-left language.
-					w = g
-				}
-				if w != g {
-					t.Errorf("%s: button %s starts with %q; English starts with %q (keep the icon so people find it in any language)", l.Tag, id, g, w)
-				}
+			if m, ok := c.Message(l.Tag, id); ok {
+				f(l, id, en, m)
 			}
 		}
 	}
@@ -112,22 +119,14 @@ var sameAsEnglish = map[string][]string{
 // the English text: an untranslated message is English leaking into a
 // screen the reader cannot read.
 func TestNothingLeftInEnglish(t *testing.T) {
-	c := load(t)
-	for _, l := range c.Languages() {
-		if l.Tag == Default {
-			continue
+	eachTranslation(t, func(l Language, id string, en, m *i18n.Message) {
+		if slices.Contains(sameAsEnglish["*"], id) || slices.Contains(sameAsEnglish[l.Tag], id) {
+			return
 		}
-		for _, id := range c.IDs(Default) {
-			en, _ := c.Message(Default, id)
-			m, ok := c.Message(l.Tag, id)
-			if !ok || slices.Contains(sameAsEnglish["*"], id) || slices.Contains(sameAsEnglish[l.Tag], id) {
-				continue
-			}
-			if strings.TrimSpace(forms(m)) == strings.TrimSpace(forms(en)) {
-				t.Errorf("%s: %s is the English text %q", l.Tag, id, en.Other)
-			}
+		if strings.TrimSpace(forms(m)) == strings.TrimSpace(forms(en)) {
+			t.Errorf("%s: %s is the English text %q", l.Tag, id, en.Other)
 		}
-	}
+	})
 }
 
 // TestFilesHaveAGlossary checks each hand-written file starts with its

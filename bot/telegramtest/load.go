@@ -67,8 +67,9 @@ type Load struct {
 type simUser struct {
 	id        int64
 	lang      string
-	reply     chan screen
-	delivered atomic.Int64 // unix nanos the outstanding update reached the bot; 0 if none
+	reply     chan screen   // a new screen for the user
+	answered  chan struct{} // their button press was answered
+	delivered atomic.Int64  // unix nanos the outstanding update reached the bot; 0 if none
 	deliverNo atomic.Int64
 	sent      atomic.Int64
 	replied   atomic.Int64
@@ -111,7 +112,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	l.rng.New = func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	l.bufs.New = func() any { return new(bytes.Buffer) }
 	for i := range cfg.Users {
-		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1)})
+		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1), answered: make(chan struct{}, 1)})
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 512
@@ -190,13 +191,29 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		if method == "sendMessage" {
 			msg = int(l.msgID.Add(1))
 		}
-		l.replied(chat, msg, body)
+		if u := l.user(chat); u != nil {
+			l.replied(u)
+			select {
+			case u.reply <- screen{msgID: msg, buttons: l.buttons(body)}:
+			default:
+			}
+		}
 		out := append(buf.AvailableBuffer()[:0], `{"ok":true,"result":{"message_id":`...)
 		out = strconv.AppendInt(out, int64(msg), 10)
 		out = append(out, `,"date":1,"chat":{"id":`...)
 		out = strconv.AppendInt(out, chat, 10)
 		out = append(out, `,"type":"private"},"text":"..."}}`...)
 		w.Write(out)
+	case "answerCallbackQuery":
+		// Our callback query ids are the user's id.
+		if u := l.user(jsonInt(body, `"callback_query_id":"`)); u != nil {
+			l.replied(u)
+			select {
+			case u.answered <- struct{}{}:
+			default:
+			}
+		}
+		io.WriteString(w, `{"ok":true,"result":true}`)
 	case "getMe":
 		fmt.Fprintf(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Guide","username":%q}}`, Username)
 	default:
@@ -249,16 +266,20 @@ func (l *Load) buttons(body []byte) []string {
 	return data
 }
 
-// replied records a reply to a user's outstanding update.
-func (l *Load) replied(chat int64, msg int, body []byte) {
-	i := chat - l.base
-	if i < 0 || i >= int64(len(l.users)) {
-		return
+// user is the simulated user with Telegram id (and private chat) id.
+func (l *Load) user(id int64) *simUser {
+	if i := id - l.base; i >= 0 && i < int64(len(l.users)) {
+		return l.users[i]
 	}
-	u := l.users[i]
+	return nil
+}
+
+// replied records the first response to a user's outstanding update: the
+// answer to a button press, or the message that answers a command.
+func (l *Load) replied(u *simUser) {
 	at := u.delivered.Swap(0)
 	if at == 0 {
-		return // a second reply to one update (a fallback send)
+		return // a second response to one update: the edit after the answer
 	}
 	now := time.Now()
 	l.mu.Lock()
@@ -273,10 +294,6 @@ func (l *Load) replied(chat int64, msg int, body []byte) {
 	}
 	l.mu.Unlock()
 	u.replied.Add(1)
-	select {
-	case u.reply <- screen{msgID: msg, buttons: l.buttons(body)}:
-	default:
-	}
 }
 
 // delivered marks update raw of user u as handed to the bot now.
@@ -287,7 +304,7 @@ func (l *Load) delivered(u *simUser) {
 
 func (l *Load) getUpdates(w http.ResponseWriter, r *http.Request, body []byte) {
 	timeout := time.Duration(jsonInt(body, `"timeout":`)) * time.Second
-	var batch [][]byte
+	var batch []json.RawMessage
 	select {
 	case u := <-l.queue:
 		batch = append(batch, u)
@@ -304,19 +321,10 @@ more:
 			break more
 		}
 	}
-	var out bytes.Buffer
-	out.WriteString(`{"ok":true,"result":[`)
-	for i, u := range batch {
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		out.Write(u)
-	}
-	out.WriteString(`]}`)
 	for _, u := range batch {
 		l.delivered(l.users[jsonInt(u, `"from":{"id":`)-l.base])
 	}
-	w.Write(out.Bytes())
+	writeBatch(w, batch)
 }
 
 var updateID atomic.Int64
@@ -349,23 +357,25 @@ func (l *Load) update(u *simUser, start bool, msgID int, data string) []byte {
 		return append(b, `"}}`...)
 	}
 	b = append(b, `,"callback_query":{"id":"`...)
-	b = strconv.AppendInt(b, id, 10)
+	b = strconv.AppendInt(b, u.id, 10)
 	b = append(from(append(b, `",`...)), `,"message":{"message_id":`...)
 	b = strconv.AppendInt(b, int64(msgID), 10)
 	b = append(chat(append(b, ',')), `},"chat_instance":"1","data":"`...)
 	return append(append(b, data...), `"}}`...)
 }
 
-// send hands an update to the bot.
+// send hands an update to the bot. It counts as sent once it is queued
+// (or posted): one the run's end stopped first was never sent.
 func (l *Load) send(ctx context.Context, u *simUser, raw []byte) {
-	u.sent.Add(1)
 	if l.cfg.Webhook == "" {
 		select {
 		case l.queue <- raw:
+			u.sent.Add(1)
 		case <-ctx.Done():
 		}
 		return
 	}
+	u.sent.Add(1)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.Webhook, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", l.cfg.WebhookSecret)
@@ -420,6 +430,10 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 				if run.Err() != nil {
 					return
 				}
+				select {
+				case <-u.answered: // left over from the last press
+				default:
+				}
 				if step == 0 || len(sc.buttons) == 0 {
 					l.send(run, u, l.update(u, true, 0, ""))
 				} else {
@@ -427,6 +441,17 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 				}
 				select {
 				case sc = <-u.reply:
+				case <-u.answered:
+					// A press is answered first; the new screen follows,
+					// unless the button changes nothing (a calendar's
+					// blank cell, a future day).
+					t := time.NewTimer(300 * time.Millisecond)
+					select {
+					case sc = <-u.reply:
+					case <-t.C:
+					case <-run.Done():
+					}
+					t.Stop()
 				case <-run.Done():
 					return
 				}

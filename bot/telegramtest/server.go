@@ -356,16 +356,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, c *Call) {
 		arrived := s.arrived
 		s.mu.Unlock()
 		if n > 0 || timeout == 0 {
-			var b bytes.Buffer
-			b.WriteString(`{"ok":true,"result":[`)
-			for i, u := range batch {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.Write(u)
-			}
-			b.WriteString(`]}`)
-			w.Write(b.Bytes())
+			writeBatch(w, batch)
 			return
 		}
 		select {
@@ -377,6 +368,20 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, c *Call) {
 			return
 		}
 	}
+}
+
+// writeBatch answers getUpdates with updates, each already JSON.
+func writeBatch(w io.Writer, updates []json.RawMessage) {
+	var b bytes.Buffer
+	b.WriteString(`{"ok":true,"result":[`)
+	for i, u := range updates {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(u)
+	}
+	b.WriteString(`]}`)
+	w.Write(b.Bytes())
 }
 
 func writeError(w http.ResponseWriter, code int, desc string, retryAfter int) {
