@@ -145,31 +145,33 @@ func (c *client) call(ctx context.Context, method string, payload []byte, result
 	return c.answer(method, resp, result)
 }
 
-// poll is call for a long poll: ctx alone bounds how long it waits.
-func (c *client) poll(ctx context.Context, method string, payload []byte, result any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(payload))
-	if err != nil {
-		return &transportError{Method: method, Err: errors.New("bad API URL")}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.long.Do(req)
-	if err != nil {
-		return &transportError{Method: method, Err: stripURL(err)}
-	}
-	return c.answer(method, resp, result)
-}
-
 // answer reads a Bot API response.
 func (c *client) answer(method string, resp *http.Response, result any) error {
+	buf, err := c.read(method, resp)
+	if err != nil {
+		return err
+	}
+	defer c.bufs.Put(buf)
+	return decodeAnswer(method, resp.StatusCode, buf.Bytes(), result)
+}
+
+// read reads a response body into a pooled buffer; the caller puts it
+// back.
+func (c *client) read(method string, resp *http.Response) (*bytes.Buffer, error) {
 	buf := c.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
-	defer c.bufs.Put(buf)
 	err := readLimited(buf, resp.Body, maxResponse)
 	resp.Body.Close()
 	if err != nil {
-		return &transportError{Method: method, Err: stripURL(err)}
+		c.bufs.Put(buf)
+		return nil, &transportError{Method: method, Err: stripURL(err)}
 	}
-	b := buf.Bytes()
+	return buf, nil
+}
+
+// decodeAnswer decodes a Bot API response body b: the result into result
+// if it is wanted, or the error.
+func decodeAnswer(method string, status int, b []byte, result any) error {
 	if result == nil && bytes.HasPrefix(b, okPrefix) {
 		return nil
 	}
@@ -190,16 +192,49 @@ func (c *client) answer(method string, resp *http.Response, result any) error {
 		if ok := bytes.HasPrefix(b, okPrefix); ok && result != nil {
 			return &transportError{Method: method, Err: fmt.Errorf("decode result: %w", err)}
 		}
-		return &transportError{Method: method, Err: fmt.Errorf("HTTP %d with a body that is not a Bot API response", resp.StatusCode)}
+		return &transportError{Method: method, Err: fmt.Errorf("HTTP %d with a body that is not a Bot API response", status)}
 	}
 	if !r.OK {
 		code := r.ErrorCode
 		if code == 0 {
-			code = resp.StatusCode
+			code = status
 		}
 		return &APIError{Method: method, Code: code, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
 	}
 	return nil
+}
+
+// getUpdates long-polls for a batch. The whole batch is decoded at once;
+// only if some update in it cannot be decoded does it come back raw, for
+// the caller to decode one by one.
+func (c *client) getUpdates(ctx context.Context, payload []byte) ([]*update, []json.RawMessage, error) {
+	const method = "getUpdates"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(payload))
+	if err != nil {
+		return nil, nil, &transportError{Method: method, Err: errors.New("bad API URL")}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.long.Do(req)
+	if err != nil {
+		return nil, nil, &transportError{Method: method, Err: stripURL(err)}
+	}
+	buf, err := c.read(method, resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer c.bufs.Put(buf)
+	var batch struct {
+		OK     bool      `json:"ok"`
+		Result []*update `json:"result"`
+	}
+	if bytes.HasPrefix(buf.Bytes(), okPrefix) && json.Unmarshal(buf.Bytes(), &batch) == nil && batch.OK {
+		return batch.Result, nil, nil
+	}
+	var raws []json.RawMessage
+	if err := decodeAnswer(method, resp.StatusCode, buf.Bytes(), &raws); err != nil {
+		return nil, nil, err
+	}
+	return nil, raws, nil
 }
 
 // readLimited reads r into buf, failing beyond limit bytes.

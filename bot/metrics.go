@@ -58,7 +58,7 @@ func newMetrics(reg prometheus.Registerer, s *Screens, d *dispatcher, prefs Pref
 	latency := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "asylumguide_update_duration_seconds",
 		Help:    "Time to handle one update, Bot API calls included.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		Buckets: []float64{.00025, .0005, .001, .002, .003, .004, .005, .0075, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
 	m := &metrics{updates: map[string]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, waits: waits, waited: waited, latency: latency}
 	for _, k := range updateKinds {

@@ -21,7 +21,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		err := b.api.call(ctx, "deleteWebhook", []byte(`{}`), nil)
 		b.metrics.call("deleteWebhook", err)
 		return err
-	}, b.metrics.wait); err != nil {
+	}, b.metrics.wait, nil); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -42,7 +42,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			case <-t.C:
 			}
 		}
-		raws, err := b.getUpdates(ctx)
+		ups, raws, err := b.getUpdates(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -57,14 +57,24 @@ func (b *Bot) poll(ctx context.Context) error {
 		}
 		before := b.offset.Load()
 		for _, raw := range raws {
+			// Some update in the batch did not decode: one by one, so
+			// one malformed update does not stall the rest.
 			u, err := decodeUpdate(raw)
 			if u.ID >= b.offset.Load() {
 				b.offset.Store(u.ID + 1)
 			}
 			if err != nil {
-				// One malformed update must not stall the rest: skip it.
 				b.log.Warn("update skipped: cannot decode", "err_type", errorType(err))
 				continue
+			}
+			ups = append(ups, u)
+		}
+		for _, u := range ups {
+			if u == nil {
+				continue
+			}
+			if u.ID >= b.offset.Load() {
+				b.offset.Store(u.ID + 1)
 			}
 			if err := b.dispatch.submit(ctx, u); err != nil {
 				// Shutting down: this update and the rest of the batch
@@ -73,7 +83,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			}
 		}
 		backoff = 0
-		if len(raws) > 0 && b.offset.Load() == before {
+		if len(ups)+len(raws) > 0 && b.offset.Load() == before {
 			// Not one update id could be read: wait before asking again
 			// rather than spin on the same batch.
 			backoff = nextBackoff(backoff, nil, b.retry)
@@ -96,8 +106,9 @@ func nextBackoff(prev time.Duration, err error, r Retry) time.Duration {
 	return min(prev*2, r.MaxBackoff)
 }
 
-// getUpdates asks for the next batch and returns each update undecoded.
-func (b *Bot) getUpdates(ctx context.Context) ([]json.RawMessage, error) {
+// getUpdates asks for the next batch: decoded, or raw if some update in
+// it cannot be decoded.
+func (b *Bot) getUpdates(ctx context.Context) ([]*update, []json.RawMessage, error) {
 	var body bytes.Buffer
 	body.WriteString(`{"offset":`)
 	body.WriteString(strconv.FormatInt(b.offset.Load(), 10))
@@ -106,16 +117,15 @@ func (b *Bot) getUpdates(ctx context.Context) ([]json.RawMessage, error) {
 	body.WriteString(`,"allowed_updates":["message","callback_query","my_chat_member"]}`)
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PollTimeout+15*time.Second)
 	defer cancel()
-	var raws []json.RawMessage
-	err := b.api.poll(ctx, "getUpdates", body.Bytes(), &raws)
+	ups, raws, err := b.api.getUpdates(ctx, body.Bytes())
 	if ctx.Err() == nil {
 		b.metrics.call("getUpdates", err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b.reached.Store(true)
-	return raws, nil
+	return ups, raws, nil
 }
 
 // errorType names a decoding error's kind without its text, which can

@@ -43,7 +43,7 @@ func (b *Bot) Setup(ctx context.Context, webhookURL, secret string) error {
 				URL: webhookURL, SecretToken: secret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
 			})
 			return err
-		}, nil)
+		}, nil, nil)
 		if err != nil {
 			b.log.Error("setWebhook failed: Telegram will not deliver updates", "class", Class(err), "err", err)
 		} else {
@@ -55,7 +55,7 @@ func (b *Bot) Setup(ctx context.Context, webhookURL, secret string) error {
 		err := b.retry.do(ctx, func() (err error) {
 			me, err = lib.GetMe(ctx)
 			return err
-		}, nil)
+		}, nil, nil)
 		if err != nil {
 			b.log.Warn("getMe failed", "class", Class(err), "err", err)
 		} else {
@@ -77,7 +77,7 @@ func (b *Bot) Setup(ctx context.Context, webhookURL, secret string) error {
 			}
 			_, err := lib.SetMyShortDescription(ctx, &tgbot.SetMyShortDescriptionParams{ShortDescription: p.short, LanguageCode: p.code})
 			return err
-		}, nil)
+		}, nil, nil)
 		if err != nil {
 			failed++
 			b.log.Warn("profile not set", "lang", p.code, "class", Class(err), "err", err)

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestRetryBudgets(t *testing.T) {
 					return tt.errs[tries-1]
 				}
 				return nil
-			}, func(error, time.Duration) { waits++ })
+			}, func(error, time.Duration) { waits++ }, nil)
 			if tries != tt.wantTries || (err != nil) != tt.wantErr {
 				t.Errorf("tries = %d, err = %v; want %d tries, error %v", tries, err, tt.wantTries, tt.wantErr)
 			}
@@ -55,7 +56,7 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tries := 0
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	err := r.do(ctx, func() error { tries++; return &APIError{Code: 429, RetryAfter: 3600} }, nil)
+	err := r.do(ctx, func() error { tries++; return &APIError{Code: 429, RetryAfter: 3600} }, nil, nil)
 	if tries != 1 || err == nil {
 		t.Errorf("tries = %d, err = %v; want one try and the error once the context ends", tries, err)
 	}
@@ -83,5 +84,54 @@ func TestClass(t *testing.T) {
 		if got := Class(tt.err); got != tt.want {
 			t.Errorf("Class(%v) = %q, want %q", tt.err, got, tt.want)
 		}
+	}
+}
+
+// TestThrottleLiftWakesWaitersTogether has three requests wait out a 429
+// with different retry_after: once Telegram takes one request, the others
+// try again at once instead of sleeping on.
+func TestThrottleLiftWakesWaitersTogether(t *testing.T) {
+	r := Retry{Attempts: 3, RateLimits: 5, MaxRetryAfter: time.Hour}
+	var th throttle
+	results := make(chan time.Duration, 3)
+	start := time.Now()
+	var open sync.WaitGroup
+	open.Add(3)
+	for _, wait := range []int{3600, 3600, 1} {
+		go func() {
+			tries := 0
+			r.do(context.Background(), func() error {
+				if tries++; tries == 1 {
+					open.Done()
+					return &APIError{Code: 429, RetryAfter: wait}
+				}
+				return nil
+			}, nil, &th)
+			th.accepted()
+			results <- time.Since(start)
+		}()
+	}
+	open.Wait()
+	for range 3 {
+		select {
+		case d := <-results:
+			if d > 5*time.Second {
+				t.Fatalf("a request waited %v; it should have followed the first accepted one", d)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("requests still waiting an hour after Telegram took one")
+		}
+	}
+}
+
+func TestThrottleDoesNotWakeALoneChat(t *testing.T) {
+	var th throttle
+	lifted, leave := th.join()
+	defer leave()
+	th.accepted()
+	select {
+	case <-lifted:
+		t.Error("one throttled chat was woken by another chat's success")
+	default:
 	}
 }

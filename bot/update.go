@@ -46,8 +46,16 @@ type callbackQuery struct {
 	From user   `json:"from"`
 	// Message is nil for a button on an inline message, and has Date 0
 	// when Telegram marks the message inaccessible.
-	Message *message `json:"message"`
-	Data    string   `json:"data"`
+	Message *shownMessage `json:"message"`
+	Data    string        `json:"data"`
+}
+
+// shownMessage is the bot's own message a button was on: where it is,
+// not what it says.
+type shownMessage struct {
+	MessageID int   `json:"message_id"`
+	Date      int64 `json:"date"`
+	Chat      chat  `json:"chat"`
 }
 
 // kind names the update's type for logs and metrics.

@@ -97,6 +97,10 @@ func Open(path, secretPath string, opt Options) (s *Store, err error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// A choice is written while the person's next tap waits behind it;
+	// bbolt's default of gathering writes for 10 ms is longer than the
+	// disk takes.
+	db.MaxBatchDelay = 2 * time.Millisecond
 	s = &Store{db: db, index: newIndex()}
 	s.macs.New = func() any { return hmac.New(sha256.New, secret) }
 	if err := s.load(); err != nil {

@@ -34,6 +34,14 @@ type LoadConfig struct {
 	ThrottleAt, Throttle time.Duration
 	// Latency delays every Bot API answer, like a distant server.
 	Latency time.Duration
+	// Warmup is the start of the run whose latencies are not counted:
+	// the bot opens its connections and its caches fill.
+	Warmup time.Duration
+	// Think is how long a user reads a screen before the next tap (from
+	// half to one and a half times it). Zero taps at once, which no
+	// person does: a tap then waits behind the work left from the one
+	// before (storing a language choice, say).
+	Think time.Duration
 	// Webhook, if set, delivers updates by POST to this URL with
 	// WebhookSecret instead of through getUpdates.
 	Webhook, WebhookSecret string
@@ -50,12 +58,16 @@ type Load struct {
 	base   int64
 	start  time.Time
 	seq    atomic.Int64 // delivery order
+	sent   atomic.Int64
 	msgID  atomic.Int64
 	queue  chan []byte
 	calls  sync.Map // method -> *atomic.Int64
 	faults atomic.Int64
 	rng    sync.Pool
 	bufs   sync.Pool
+
+	// pending holds every update sent and not yet answered, by id.
+	pending sync.Map // int64 -> *pendingUpdate
 
 	mu        sync.Mutex
 	latencies []time.Duration
@@ -65,14 +77,11 @@ type Load struct {
 }
 
 type simUser struct {
-	id        int64
-	lang      string
-	reply     chan screen   // a new screen for the user
-	answered  chan struct{} // their button press was answered
-	delivered atomic.Int64  // unix nanos the outstanding update reached the bot; 0 if none
-	deliverNo atomic.Int64
-	sent      atomic.Int64
-	replied   atomic.Int64
+	id       int64
+	lang     string
+	reply    chan screen   // a new screen for the user
+	answered chan struct{} // their button press was answered
+	start    atomic.Int64  // id of the user's /start waiting for its message, 0 if none
 }
 
 type screen struct {
@@ -89,7 +98,7 @@ type LoadResult struct {
 	Calls                         map[string]int64
 	Injected429                   int64
 	// AfterThrottle is the number of updates that waited out the throttle
-	// (delivered before it lifted, answered after); OutOfOrder counts pairs
+	// (delivered before it began, answered after it lifted); OutOfOrder counts pairs
 	// of them answered in the opposite order of their delivery, and
 	// MaxDisplacement is how many places one moved at most.
 	AfterThrottle, OutOfOrder, MaxDisplacement int
@@ -144,7 +153,8 @@ func (l *Load) throttled(now time.Time) (bool, int) {
 	if now.Before(from) || !now.Before(to) {
 		return false, 0
 	}
-	return true, int(to.Sub(now)/time.Second) + 1
+	// Like Telegram: the whole seconds left, rounded up.
+	return true, int((to.Sub(now) + time.Second - 1) / time.Second)
 }
 
 func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +202,9 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 			msg = int(l.msgID.Add(1))
 		}
 		if u := l.user(chat); u != nil {
-			l.replied(u)
+			if method == "sendMessage" {
+				l.replied(u.start.Swap(0))
+			}
 			select {
 			case u.reply <- screen{msgID: msg, buttons: l.buttons(body)}:
 			default:
@@ -205,11 +217,10 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		out = append(out, `,"type":"private"},"text":"..."}}`...)
 		w.Write(out)
 	case "answerCallbackQuery":
-		// Our callback query ids are the user's id.
-		if u := l.user(jsonInt(body, `"callback_query_id":"`)); u != nil {
-			l.replied(u)
+		// Our callback query ids are the update's id.
+		if p := l.replied(jsonInt(body, `"callback_query_id":"`)); p != nil {
 			select {
-			case u.answered <- struct{}{}:
+			case p.user.answered <- struct{}{}:
 			default:
 			}
 		}
@@ -274,32 +285,48 @@ func (l *Load) user(id int64) *simUser {
 	return nil
 }
 
-// replied records the first response to a user's outstanding update: the
-// answer to a button press, or the message that answers a command.
-func (l *Load) replied(u *simUser) {
-	at := u.delivered.Swap(0)
-	if at == 0 {
-		return // a second response to one update: the edit after the answer
+// pendingUpdate is an update sent to the bot and not yet answered.
+type pendingUpdate struct {
+	user      *simUser
+	delivered atomic.Int64 // unix nanos it reached the bot; 0 before
+	seq       atomic.Int64 // its place in delivery order
+}
+
+// replied records the answer to update id: the answer to a button press,
+// or the message that answers a /start. It returns the update, or nil if
+// it was not pending (answered already, or not ours).
+func (l *Load) replied(id int64) *pendingUpdate {
+	v, ok := l.pending.LoadAndDelete(id)
+	if !ok {
+		return nil
 	}
+	p := v.(*pendingUpdate)
+	at := p.delivered.Load()
 	now := time.Now()
 	l.mu.Lock()
-	l.latencies = append(l.latencies, now.Sub(time.Unix(0, at)))
-	if l.cfg.Throttle > 0 {
-		// An update that reached the bot before the throttle lifted and
-		// is answered after it waited it out.
-		lift := l.start.Add(l.cfg.ThrottleAt + l.cfg.Throttle)
-		if at < lift.UnixNano() && !now.Before(lift) {
-			l.thrOrder = append(l.thrOrder, u.deliverNo.Load())
+	if at > 0 && at >= l.start.Add(l.cfg.Warmup).UnixNano() {
+		l.latencies = append(l.latencies, now.Sub(time.Unix(0, at)))
+	}
+	if l.cfg.Throttle > 0 && at > 0 {
+		// An update that reached the bot before the throttle began and
+		// was answered after it lifted: it waited the throttle out.
+		began := l.start.Add(l.cfg.ThrottleAt)
+		lift := began.Add(l.cfg.Throttle)
+		if at < began.UnixNano() && !now.Before(lift) {
+			l.thrOrder = append(l.thrOrder, p.seq.Load())
 		}
 	}
 	l.mu.Unlock()
-	u.replied.Add(1)
+	return p
 }
 
-// delivered marks update raw of user u as handed to the bot now.
-func (l *Load) delivered(u *simUser) {
-	u.deliverNo.Store(l.seq.Add(1))
-	u.delivered.Store(time.Now().UnixNano())
+// delivered marks update id as handed to the bot now.
+func (l *Load) delivered(id int64) {
+	if v, ok := l.pending.Load(id); ok {
+		p := v.(*pendingUpdate)
+		p.seq.Store(l.seq.Add(1))
+		p.delivered.Store(time.Now().UnixNano())
+	}
 }
 
 func (l *Load) getUpdates(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -322,7 +349,7 @@ more:
 		}
 	}
 	for _, u := range batch {
-		l.delivered(l.users[jsonInt(u, `"from":{"id":`)-l.base])
+		l.delivered(jsonInt(u, `"update_id":`))
 	}
 	writeBatch(w, batch)
 }
@@ -331,7 +358,7 @@ var updateID atomic.Int64
 
 // update builds one update of user u: a /start, or a tap on data. Tags
 // and callback data hold no characters that need escaping in JSON.
-func (l *Load) update(u *simUser, start bool, msgID int, data string) []byte {
+func (l *Load) update(u *simUser, start bool, msgID int, data string) (int64, []byte) {
 	id := updateID.Add(1)
 	b := make([]byte, 0, 320)
 	b = append(b, `{"update_id":`...)
@@ -354,32 +381,38 @@ func (l *Load) update(u *simUser, start bool, msgID int, data string) []byte {
 		if u.id%5 == 0 {
 			b = append(append(append(b, ' '), u.lang...), "_appeal"...)
 		}
-		return append(b, `"}}`...)
+		return id, append(b, `"}}`...)
 	}
 	b = append(b, `,"callback_query":{"id":"`...)
-	b = strconv.AppendInt(b, u.id, 10)
+	b = strconv.AppendInt(b, id, 10)
 	b = append(from(append(b, `",`...)), `,"message":{"message_id":`...)
 	b = strconv.AppendInt(b, int64(msgID), 10)
 	b = append(chat(append(b, ',')), `},"chat_instance":"1","data":"`...)
-	return append(append(b, data...), `"}}`...)
+	return id, append(append(b, data...), `"}}`...)
 }
 
-// send hands an update to the bot. It counts as sent once it is queued
-// (or posted): one the run's end stopped first was never sent.
-func (l *Load) send(ctx context.Context, u *simUser, raw []byte) {
+// send hands update id of user u to the bot. It counts as sent once it
+// is queued (or posted): one the end of the run stopped first was never
+// sent.
+func (l *Load) send(ctx context.Context, u *simUser, id int64, raw []byte, start bool) {
+	l.pending.Store(id, &pendingUpdate{user: u})
+	if start {
+		u.start.Store(id)
+	}
 	if l.cfg.Webhook == "" {
 		select {
 		case l.queue <- raw:
-			u.sent.Add(1)
+			l.sent.Add(1)
 		case <-ctx.Done():
+			l.pending.Delete(id)
 		}
 		return
 	}
-	u.sent.Add(1)
+	l.sent.Add(1)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.Webhook, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", l.cfg.WebhookSecret)
-	l.delivered(u)
+	l.delivered(id)
 	resp, err := l.client.Do(req)
 	if err != nil {
 		return
@@ -424,6 +457,15 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 			rng := rand.New(rand.NewPCG(uint64(u.id), 7))
 			var sc screen
 			for step := 0; l.cfg.Steps == 0 || step < l.cfg.Steps; step++ {
+				if l.cfg.Think > 0 && step > 0 {
+					t := time.NewTimer(l.cfg.Think/2 + time.Duration(rng.Int64N(int64(l.cfg.Think))))
+					select {
+					case <-t.C:
+					case <-run.Done():
+						t.Stop()
+						return
+					}
+				}
 				if limiter != nil && !limiter() {
 					return
 				}
@@ -434,11 +476,15 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 				case <-u.answered: // left over from the last press
 				default:
 				}
-				if step == 0 || len(sc.buttons) == 0 {
-					l.send(run, u, l.update(u, true, 0, ""))
+				start := step == 0 || len(sc.buttons) == 0
+				var id int64
+				var raw []byte
+				if start {
+					id, raw = l.update(u, true, 0, "")
 				} else {
-					l.send(run, u, l.update(u, false, sc.msgID, sc.buttons[rng.IntN(len(sc.buttons))]))
+					id, raw = l.update(u, false, sc.msgID, sc.buttons[rng.IntN(len(sc.buttons))])
 				}
+				l.send(run, u, id, raw, start)
 				select {
 				case sc = <-u.reply:
 				case <-u.answered:
@@ -473,21 +519,15 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 
 func (l *Load) outstanding() int {
 	n := 0
-	for _, u := range l.users {
-		if u.sent.Load() > u.replied.Load() {
-			n++
-		}
-	}
+	l.pending.Range(func(any, any) bool { n++; return true })
 	return n
 }
 
 func (l *Load) result(elapsed time.Duration) LoadResult {
 	r := LoadResult{Users: len(l.users), Elapsed: elapsed, Calls: map[string]int64{}, Injected429: l.faults.Load()}
-	for _, u := range l.users {
-		r.Sent += int(u.sent.Load())
-		r.Replied += int(u.replied.Load())
-	}
-	r.Missing = r.Sent - r.Replied
+	r.Sent = int(l.sent.Load())
+	r.Missing = l.outstanding()
+	r.Replied = r.Sent - r.Missing
 	r.UpdatesPerSecond = float64(r.Replied) / elapsed.Seconds()
 	l.calls.Range(func(k, v any) bool {
 		r.Calls[k.(string)] = v.(*atomic.Int64).Load()

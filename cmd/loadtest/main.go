@@ -6,7 +6,7 @@
 // and goroutines, and its start-up time.
 //
 //	go run ./cmd/loadtest -users 2000 -duration 20s
-//	go run ./cmd/loadtest -users 1000 -rate 1000 -duration 30s
+//	go run ./cmd/loadtest -users 1000 -rate 1000 -think 1s -duration 30s
 //	go run ./cmd/loadtest -users 3000 -duration 12s -throttle 2s -throttle-at 4s
 //	go run ./cmd/loadtest -users 500 -duration 20s -429 0.2 -json
 package main
@@ -29,6 +29,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,7 +39,9 @@ import (
 func main() {
 	// The driver collects garbage less often than the bot it measures, so
 	// its own pauses add less to the latencies it records.
-	debug.SetGCPercent(400)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
@@ -48,16 +51,21 @@ func main() {
 // report is what a run measured, as printed or as JSON.
 type report struct {
 	telegramtest.LoadResult
-	Mode               string        `json:"mode"`
-	Rate               float64       `json:"target_rate"`
-	PeakRSSMB          float64       `json:"peak_rss_mb"`
-	SteadyRSSMB        float64       `json:"steady_rss_mb"`
-	PeakGoroutines     int           `json:"peak_goroutines"`
-	PeakPending        int           `json:"peak_pending_updates"`
-	StartupInternal    time.Duration `json:"startup_internal"`
-	StartupToHealthy   time.Duration `json:"startup_to_healthy"`
-	BinaryMB           float64       `json:"binary_mb"`
-	BotExit            string        `json:"bot_exit"`
+	Mode             string        `json:"mode"`
+	Rate             float64       `json:"target_rate"`
+	PeakRSSMB        float64       `json:"peak_rss_mb"`
+	SteadyRSSMB      float64       `json:"steady_rss_mb"`
+	PeakGoroutines   int           `json:"peak_goroutines"`
+	PeakPending      int           `json:"peak_pending_updates"`
+	StartupInternal  time.Duration `json:"startup_internal"`
+	StartupToHealthy time.Duration `json:"startup_to_healthy"`
+	BinaryMB         float64       `json:"binary_mb"`
+	BotExit          string        `json:"bot_exit"`
+	BotWarnings      int64         `json:"bot_warnings"`
+	// BotP50 and BotP99 are upper bounds from the bot's own histogram of
+	// handling time (asylumguide_update_duration_seconds).
+	BotP50             string        `json:"bot_handling_p50"`
+	BotP99             string        `json:"bot_handling_p99"`
 	ShutdownAfterStart time.Duration `json:"shutdown"`
 }
 
@@ -72,6 +80,8 @@ func run(args []string, out io.Writer) error {
 	throttle := fs.Duration("throttle", 0, "answer every reply with 429 for this long")
 	throttleAt := fs.Duration("throttle-at", 3*time.Second, "when the throttle starts")
 	latency := fs.Duration("latency", 0, "delay of every Bot API answer")
+	think := fs.Duration("think", 0, "how long a user reads a screen before tapping again (0: at once)")
+	warmup := fs.Duration("warmup", 2*time.Second, "latencies of updates in the run's first part are not counted")
 	mode := fs.String("mode", "poll", "how updates reach the bot: poll or webhook")
 	bin := fs.String("bin", "", "asylumguide binary (default: build it)")
 	workers := fs.Int("workers", 64, "the bot's -workers")
@@ -104,7 +114,7 @@ func run(args []string, out io.Writer) error {
 
 	cfg := telegramtest.LoadConfig{
 		Token: telegramtest.Token, Users: *users, Steps: *steps, Duration: *duration, Rate: *rate,
-		Fail429: *fail429, RetryAfter: *retryAfter, Throttle: *throttle, ThrottleAt: *throttleAt, Latency: *latency,
+		Fail429: *fail429, RetryAfter: *retryAfter, Throttle: *throttle, ThrottleAt: *throttleAt, Latency: *latency, Think: *think, Warmup: *warmup,
 	}
 	listen, err := freePort()
 	if err != nil {
@@ -147,7 +157,8 @@ func run(args []string, out io.Writer) error {
 	}
 	defer bot.Process.Kill()
 	ready := make(chan time.Duration, 1)
-	go watchLogs(logs, ready)
+	var warnings atomic.Int64
+	go watchLogs(logs, ready, &warnings)
 	if err := waitHealthy("http://"+listen+"/healthz", 10*time.Second); err != nil {
 		return err
 	}
@@ -186,6 +197,7 @@ func run(args []string, out io.Writer) error {
 	<-sampled
 	rep.PeakRSSMB, rep.SteadyRSSMB, rep.PeakGoroutines, rep.PeakPending = sampler.peakRSS(), sampler.steadyRSS(), sampler.goroutines, sampler.pending
 
+	rep.BotP50, rep.BotP99 = handlingQuantiles("http://"+listen+"/metrics", 0.50), handlingQuantiles("http://"+listen+"/metrics", 0.99)
 	if *allocProfile != "" {
 		if err := fetchProfile("http://"+pprofAddr+"/debug/pprof/allocs", *allocProfile); err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest: alloc profile:", err)
@@ -195,6 +207,7 @@ func run(args []string, out io.Writer) error {
 	bot.Process.Signal(syscall.SIGTERM)
 	err = bot.Wait()
 	rep.ShutdownAfterStart = time.Since(stopAt)
+	rep.BotWarnings = warnings.Load()
 	rep.BotExit = "0"
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
@@ -207,6 +220,44 @@ func run(args []string, out io.Writer) error {
 	}
 	printReport(out, rep, cfg)
 	return nil
+}
+
+// handlingQuantiles reads the bot's histogram of handling time and
+// returns the bucket bound under which fraction q of updates finished.
+func handlingQuantiles(url string, q float64) string {
+	resp, err := http.Get(url)
+	if err != nil {
+		return "?"
+	}
+	defer resp.Body.Close()
+	type bucket struct {
+		le string
+		n  float64
+	}
+	var buckets []bucket
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), `asylumguide_update_duration_seconds_bucket{le="`)
+		if !ok {
+			continue
+		}
+		le, count, _ := strings.Cut(rest, `"} `)
+		n, _ := strconv.ParseFloat(count, 64)
+		buckets = append(buckets, bucket{le, n})
+	}
+	if len(buckets) == 0 || buckets[len(buckets)-1].n == 0 {
+		return "?"
+	}
+	total := buckets[len(buckets)-1].n
+	for _, b := range buckets {
+		if b.n >= q*total {
+			if secs, err := strconv.ParseFloat(b.le, 64); err == nil {
+				return "≤ " + time.Duration(secs*float64(time.Second)).String()
+			}
+			return b.le
+		}
+	}
+	return "?"
 }
 
 // fetchProfile saves a CPU profile from the bot's profiler.
@@ -251,15 +302,25 @@ func waitHealthy(url string, within time.Duration) error {
 	return fmt.Errorf("bot not healthy within %v", within)
 }
 
-// watchLogs passes on the bot's own start-up time from its ready line.
-func watchLogs(r io.Reader, ready chan<- time.Duration) {
+// watchLogs passes on the bot's own start-up time from its ready line,
+// and counts (and shows the first few of) its warnings and errors.
+func watchLogs(r io.Reader, ready chan<- time.Duration, warnings *atomic.Int64) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		var line struct {
+			Level   string          `json:"level"`
 			Msg     string          `json:"msg"`
 			Startup json.RawMessage `json:"startup"`
 		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil || line.Msg != "ready" {
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		if line.Level == "WARN" || line.Level == "ERROR" {
+			if warnings.Add(1) <= 5 {
+				fmt.Fprintf(os.Stderr, "bot: %s\n", sc.Bytes())
+			}
+		}
+		if line.Msg != "ready" {
 			continue
 		}
 		// slog writes a duration as nanoseconds in JSON.
@@ -369,6 +430,9 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 	if r.Rate > 0 {
 		fmt.Fprintf(w, ", target %.0f updates/s", r.Rate)
 	}
+	if cfg.Think > 0 {
+		fmt.Fprintf(w, ", %v to read each screen", cfg.Think)
+	}
 	if cfg.Fail429 > 0 {
 		fmt.Fprintf(w, ", %.0f%% of replies answered 429 (retry_after %ds)", cfg.Fail429*100, cfg.RetryAfter)
 	}
@@ -379,8 +443,9 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 	fmt.Fprintf(w, "  updates sent        %d in %v\n", r.Sent, r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "  updates/s handled   %.0f\n", r.UpdatesPerSecond)
 	fmt.Fprintf(w, "  replies missing     %d\n", r.Missing)
-	fmt.Fprintf(w, "  latency, update delivered to reply request\n")
+	fmt.Fprintf(w, "  latency, update delivered to its first reply request (after %v of warm-up)\n", cfg.Warmup)
 	fmt.Fprintf(w, "    p50 %v  p90 %v  p99 %v  max %v\n", r.P50.Round(time.Microsecond), r.P90.Round(time.Microsecond), r.P99.Round(time.Microsecond), r.Max.Round(time.Microsecond))
+	fmt.Fprintf(w, "  handling in the bot (its own histogram): p50 %s, p99 %s\n", r.BotP50, r.BotP99)
 	fmt.Fprintf(w, "  Bot API calls\n")
 	methods := make([]string, 0, len(r.Calls))
 	for m := range r.Calls {
@@ -400,4 +465,5 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 	fmt.Fprintf(w, "  bot goroutines      %d at peak; pending updates at peak %d\n", r.PeakGoroutines, r.PeakPending)
 	fmt.Fprintf(w, "  bot start-up        %v to ready (own measure), %v from exec to /healthz\n", r.StartupInternal, r.StartupToHealthy.Round(time.Millisecond))
 	fmt.Fprintf(w, "  bot binary          %.1f MB; exit after SIGTERM: %s in %v\n", r.BinaryMB, r.BotExit, r.ShutdownAfterStart.Round(time.Millisecond))
+	fmt.Fprintf(w, "  bot warnings        %d\n", r.BotWarnings)
 }

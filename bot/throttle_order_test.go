@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"asylumguide/bot/telegramtest"
+)
+
+// TestChatsServedInArrivalOrderAfterAThrottle throttles every request
+// for a second while 300 chats wait, then checks the order in which their
+// replies come once the throttle lifts.
+func TestChatsServedInArrivalOrderAfterAThrottle(t *testing.T) {
+	h := newHarness(t)
+	var throttled atomic.Bool
+	throttled.Store(true)
+	liftAt := time.Now().Add(time.Second)
+	h.srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+		if throttled.Load() && c.Method != "getUpdates" {
+			if time.Now().After(liftAt) {
+				throttled.Store(false)
+				return nil
+			}
+			return &telegramtest.Fault{Code: 429, RetryAfter: 1}
+		}
+		return nil
+	}
+	const chats = 300
+	var last int64
+	for i := range int64(chats) {
+		last = h.srv.Push(telegramtest.Text(telegramtest.User{ID: 90000 + i, Lang: "en"}, "/start"))
+	}
+	h.waitHandled(last)
+	if !h.srv.WaitFor(15*time.Second, func([]telegramtest.Call) bool { return len(h.srv.CallsTo("sendMessage")) == chats }) {
+		t.Fatalf("%d of %d replies", len(h.srv.CallsTo("sendMessage")), chats)
+	}
+	maxOut := 0
+	for i, c := range h.srv.CallsTo("sendMessage") {
+		id, _ := strconv.Atoi(c.Params["chat_id"])
+		if d := i - (id - 90000); d > maxOut {
+			maxOut = d
+		} else if -d > maxOut {
+			maxOut = -d
+		}
+	}
+	var order []int
+	for _, c := range h.srv.CallsTo("sendMessage") {
+		id, _ := strconv.Atoi(c.Params["chat_id"])
+		order = append(order, id-90000)
+	}
+	t.Logf("max displacement %d, faults %d: %v", maxOut, h.srv.Faults(), order[:80])
+	// 64 workers retry at once when the throttle lifts, so the first
+	// 64 chats come back in any order among themselves.
+	if maxOut > 2*64 {
+		t.Errorf("a reply came %d places away from its arrival order; want within twice the 64 workers", maxOut)
+	}
+}
