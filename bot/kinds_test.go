@@ -95,3 +95,16 @@ func TestMalformedUpdateDoesNotStallPolling(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestUpdateWithoutIDDoesNotStallPolling gives the bot a batch whose only
+// update has no readable id: it backs off instead of spinning, and the
+// next good update gets through.
+func TestUpdateWithoutIDDoesNotStallPolling(t *testing.T) {
+	h := newHarness(t)
+	h.srv.PushRaw([]byte(`{"message":{"text":5}}`), h.srv.NextID())
+	good := h.srv.Push(telegramtest.Text(telegramtest.User{ID: 3004, Lang: "en"}, "/start"))
+	h.waitHandled(good)
+	if got := len(h.srv.CallsTo("sendMessage")); got != 1 {
+		t.Errorf("sendMessage calls = %d, want 1", got)
+	}
+}

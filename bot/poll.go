@@ -55,11 +55,14 @@ func (b *Bot) poll(ctx context.Context) error {
 			b.log.Warn("getUpdates failed", "class", class, "err", err, "retry_in", backoff)
 			continue
 		}
-		before := b.offset.Load()
+		idless := 0
 		for _, raw := range raws {
 			// Some update in the batch did not decode: one by one, so
 			// one malformed update does not stall the rest.
 			u, err := decodeUpdate(raw)
+			if u.ID == 0 {
+				idless++
+			}
 			if u.ID >= b.offset.Load() {
 				b.offset.Store(u.ID + 1)
 			}
@@ -83,11 +86,11 @@ func (b *Bot) poll(ctx context.Context) error {
 			}
 		}
 		backoff = 0
-		if len(ups)+len(raws) > 0 && b.offset.Load() == before {
-			// Not one update id could be read: wait before asking again
-			// rather than spin on the same batch.
+		if idless > 0 && idless == len(raws) {
+			// Not one update id could be read, so the offset cannot move
+			// past them: wait before asking again rather than spin.
 			backoff = nextBackoff(backoff, nil, b.retry)
-			b.log.Warn("getUpdates batch unreadable", "count", len(raws))
+			b.log.Warn("getUpdates batch unreadable", "count", idless)
 		}
 	}
 	return ctx.Err()

@@ -51,20 +51,25 @@ type LoadConfig struct {
 // drive it. It reads only what it needs from each request, so a load run
 // measures the bot, not the fake.
 type Load struct {
-	cfg    LoadConfig
-	srv    *http.Server
-	ln     net.Listener
-	users  []*simUser
-	base   int64
-	start  time.Time
-	seq    atomic.Int64 // delivery order
-	sent   atomic.Int64
-	msgID  atomic.Int64
-	queue  chan []byte
-	calls  sync.Map // method -> *atomic.Int64
-	faults atomic.Int64
-	rng    sync.Pool
-	bufs   sync.Pool
+	cfg   LoadConfig
+	srv   *http.Server
+	ln    net.Listener
+	users []*simUser
+	base  int64
+	start time.Time
+	seq   atomic.Int64 // delivery order
+	sent  atomic.Int64
+
+	// nextToken names each update the users send; the update_id is given
+	// at delivery, so ids grow in delivery order as Telegram's do.
+	nextToken atomic.Int64
+	nextID    atomic.Int64 // the last update_id delivered
+	msgID     atomic.Int64
+	queue     chan []byte
+	calls     sync.Map // method -> *atomic.Int64
+	faults    atomic.Int64
+	rng       sync.Pool
+	bufs      sync.Pool
 
 	// pending holds every update sent and not yet answered, by id.
 	pending sync.Map // int64 -> *pendingUpdate
@@ -349,20 +354,34 @@ more:
 		}
 	}
 	for _, u := range batch {
-		l.delivered(jsonInt(u, `"update_id":`))
+		setUpdateID(u, l.nextID.Add(1))
+		l.delivered(jsonInt(u, `"load_token":`))
 	}
 	writeBatch(w, batch)
 }
 
-var updateID atomic.Int64
+// idField is where an update's id goes, written at delivery into the
+// spaces (JSON allows them before a number).
+const idField = `{"update_id":                   0,"load_token":`
 
-// update builds one update of user u: a /start, or a tap on data. Tags
-// and callback data hold no characters that need escaping in JSON.
-func (l *Load) update(u *simUser, start bool, msgID int, data string) (int64, []byte) {
-	id := updateID.Add(1)
-	b := make([]byte, 0, 320)
-	b = append(b, `{"update_id":`...)
-	b = strconv.AppendInt(b, id, 10)
+// setUpdateID writes id into an update built by update.
+func setUpdateID(raw []byte, id int64) {
+	digits := strconv.AppendInt(nil, id, 10)
+	end := len(`{"update_id":                   0`)
+	start := len(`{"update_id":`)
+	for i := start; i < end; i++ {
+		raw[i] = ' '
+	}
+	copy(raw[end-len(digits):end], digits)
+}
+
+// update builds one update of user u, named by token: a /start, or a tap
+// on data. Tags and callback data hold no characters that need escaping
+// in JSON. Its update_id is set when it is delivered.
+func (l *Load) update(token int64, u *simUser, start bool, msgID int, data string) []byte {
+	b := make([]byte, 0, 340)
+	b = append(b, idField...)
+	b = strconv.AppendInt(b, token, 10)
 	from := func(b []byte) []byte {
 		b = append(b, `"from":{"id":`...)
 		b = strconv.AppendInt(b, u.id, 10)
@@ -375,26 +394,28 @@ func (l *Load) update(u *simUser, start bool, msgID int, data string) (int64, []
 	}
 	if start {
 		b = append(b, `,"message":{"message_id":`...)
-		b = strconv.AppendInt(b, id, 10)
+		b = strconv.AppendInt(b, token, 10)
 		b = append(from(append(b, ',')), ',')
 		b = append(chat(b), `,"text":"/start`...)
 		if u.id%5 == 0 {
 			b = append(append(append(b, ' '), u.lang...), "_appeal"...)
 		}
-		return id, append(b, `"}}`...)
+		return append(b, `"}}`...)
 	}
 	b = append(b, `,"callback_query":{"id":"`...)
-	b = strconv.AppendInt(b, id, 10)
+	b = strconv.AppendInt(b, token, 10)
 	b = append(from(append(b, `",`...)), `,"message":{"message_id":`...)
 	b = strconv.AppendInt(b, int64(msgID), 10)
 	b = append(chat(append(b, ',')), `},"chat_instance":"1","data":"`...)
-	return id, append(append(b, data...), `"}}`...)
+	return append(append(b, data...), `"}}`...)
 }
 
-// send hands update id of user u to the bot. It counts as sent once it
-// is queued (or posted): one the end of the run stopped first was never
-// sent.
-func (l *Load) send(ctx context.Context, u *simUser, id int64, raw []byte, start bool) {
+// send hands an update of user u to the bot: a /start, or a tap on data
+// on message msgID. It counts as sent once it is queued (or posted): one
+// the end of the run stopped first was never sent.
+func (l *Load) send(ctx context.Context, u *simUser, start bool, msgID int, data string) {
+	id := l.nextToken.Add(1)
+	raw := l.update(id, u, start, msgID, data)
 	l.pending.Store(id, &pendingUpdate{user: u})
 	if start {
 		u.start.Store(id)
@@ -408,6 +429,7 @@ func (l *Load) send(ctx context.Context, u *simUser, id int64, raw []byte, start
 		}
 		return
 	}
+	setUpdateID(raw, id)
 	l.sent.Add(1)
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.Webhook, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
@@ -476,15 +498,11 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 				case <-u.answered: // left over from the last press
 				default:
 				}
-				start := step == 0 || len(sc.buttons) == 0
-				var id int64
-				var raw []byte
-				if start {
-					id, raw = l.update(u, true, 0, "")
+				if step == 0 || len(sc.buttons) == 0 {
+					l.send(run, u, true, 0, "")
 				} else {
-					id, raw = l.update(u, false, sc.msgID, sc.buttons[rng.IntN(len(sc.buttons))])
+					l.send(run, u, false, sc.msgID, sc.buttons[rng.IntN(len(sc.buttons))])
 				}
-				l.send(run, u, id, raw, start)
 				select {
 				case sc = <-u.reply:
 				case <-u.answered:

@@ -13,7 +13,7 @@ func TestLoadSmoke(t *testing.T) {
 		t.Skip("builds and runs the bot")
 	}
 	var out bytes.Buffer
-	if err := run([]string{"-users", "30", "-duration", "2s", "-json"}, &out); err != nil {
+	if err := run([]string{"-users", "30", "-duration", "2s", "-warmup", "0s", "-json"}, &out); err != nil {
 		t.Fatal(err)
 	}
 	var r report
