@@ -19,11 +19,13 @@ func TestChatsServedInArrivalOrderAfterAThrottle(t *testing.T) {
 	liftAt := time.Now().Add(time.Second)
 	h.srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
 		if throttled.Load() && c.Method != "getUpdates" {
-			if time.Now().After(liftAt) {
+			left := time.Until(liftAt)
+			if left <= 0 {
 				throttled.Store(false)
 				return nil
 			}
-			return &telegramtest.Fault{Code: 429, RetryAfter: 1}
+			// Like Telegram: the seconds left, rounded up.
+			return &telegramtest.Fault{Code: 429, RetryAfter: int((left + time.Second - 1) / time.Second)}
 		}
 		return nil
 	}
