@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -423,8 +422,3 @@ func (b *Bot) now() time.Time { return b.cfg.Now() }
 // Reached reports whether Telegram has answered the bot since it
 // started: the token is good and the network is up.
 func (b *Bot) Reached() bool { return b.reached.Load() }
-
-// String describes the bot for logs without its token.
-func (b *Bot) String() string {
-	return fmt.Sprintf("bot(@%s)", b.botUsername())
-}

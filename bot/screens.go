@@ -234,21 +234,16 @@ func (s *Screens) contactBlock(l locales.Language, n *flows.Node) (string, error
 		}
 		fmt.Fprintf(&b, "%s <b>%s</b> %s\n", ln.icon, html.EscapeString(name), value)
 	}
-	for k, d := range n.Dates {
-		if k != "Checked" {
-			continue
-		}
-		when, err := FormatDate(s.cat, l.Tag, d)
-		if err != nil {
-			return "", err
-		}
-		checked, err := s.cat.Text(l.Tag, flows.MsgChecked, map[string]any{"Checked": when})
-		if err != nil {
-			return "", err
-		}
-		b.WriteString("<i>" + checked + "</i>")
+	when, err := FormatDate(s.cat, l.Tag, c.Checked)
+	if err != nil {
+		return "", err
 	}
-	return strings.TrimRight(b.String(), "\n"), nil
+	checked, err := s.cat.Text(l.Tag, flows.MsgChecked, map[string]any{"Checked": when})
+	if err != nil {
+		return "", err
+	}
+	b.WriteString("<i>" + checked + "</i>")
+	return b.String(), nil
 }
 
 // displayURL is a URL as people write it: no scheme, no "www.".

@@ -113,6 +113,7 @@ type Contact struct {
 	Phone   string
 	Email   string
 	Web     []string // full https URLs
+	Checked Date     // when the details were last checked against the source
 }
 
 // MapURL is an openstreetmap.org search for the address: it needs no
@@ -129,24 +130,28 @@ var (
 		Phone:   "+383 38 243 610",
 		Email:   "crp@crpkosovo.org",
 		Web:     []string{"https://crpkosovo.org", "https://help.crpkosovo.org"},
+		Checked: ContactsCheckedOn,
 	}
 	ICRC = &Contact{
 		Address: "Pashko Vasa 41, 10000 Prishtina",
 		Phone:   "+383 38 704 042",
 		Email:   "pristina@icrc.org",
 		Web:     []string{"https://www.icrc.org"},
+		Checked: ContactsCheckedOn,
 	}
 	KRCT = &Contact{
 		Address: "Hamez Jashari 16b/2, 10000 Prishtina",
 		Phone:   "+383 38 243 707",
 		Email:   "info@krct.org",
 		Web:     []string{"https://krct.org"},
+		Checked: ContactsCheckedOn,
 	}
 	RedCross = &Contact{
 		Address: "Enver Zymberi St. No. 24, Prishtina",
 		Phone:   "+383 38 221 427",
 		Email:   "info@redcross-ks.org",
 		Web:     []string{"https://redcross-ks.org"},
+		Checked: ContactsCheckedOn,
 	}
 )
 
@@ -191,13 +196,13 @@ var nodes = []*Node{
 	{ID: AppealDays, Parent: Appeal, Calendar: true, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
 	{ID: AppealCommission, Parent: Appeal, Quantities: map[string]Quantity{"Commission": CommissionPeriod}},
 	{ID: AppealCourt, Parent: Appeal},
-	{ID: AppealHelp, Parent: Appeal, Contact: CRPK, Dates: map[string]Date{"Checked": ContactsCheckedOn}},
+	{ID: AppealHelp, Parent: Appeal, Contact: CRPK},
 
 	{ID: Help, Parent: Main, Children: []ID{HelpCRPK, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency}},
-	{ID: HelpCRPK, Parent: Help, Contact: CRPK, Dates: map[string]Date{"Checked": ContactsCheckedOn}},
-	{ID: HelpICRC, Parent: Help, Contact: ICRC, Dates: map[string]Date{"Checked": ContactsCheckedOn}},
-	{ID: HelpKRCT, Parent: Help, Contact: KRCT, Dates: map[string]Date{"Checked": ContactsCheckedOn}},
-	{ID: HelpRedCross, Parent: Help, Contact: RedCross, Dates: map[string]Date{"Checked": ContactsCheckedOn}},
+	{ID: HelpCRPK, Parent: Help, Contact: CRPK},
+	{ID: HelpICRC, Parent: Help, Contact: ICRC},
+	{ID: HelpKRCT, Parent: Help, Contact: KRCT},
+	{ID: HelpRedCross, Parent: Help, Contact: RedCross},
 	{ID: HelpEmergency, Parent: Help},
 
 	{ID: Rights, Parent: Main, Children: []ID{RightsReturn, RightsTreaties, RightsUNHCR}},

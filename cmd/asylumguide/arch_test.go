@@ -1,6 +1,7 @@
 package main
 
 import (
+	"go/ast"
 	"go/parser"
 	"go/token"
 	"os"
@@ -66,16 +67,25 @@ func TestEveryPackageHasADocComment(t *testing.T) {
 			}
 			return nil
 		}
-		pkgs, err := parser.ParseDir(token.NewFileSet(), path, func(fi os.FileInfo) bool {
-			return !strings.HasSuffix(fi.Name(), "_test.go")
-		}, parser.ParseComments|parser.PackageClauseOnly)
+		entries, err := os.ReadDir(path)
 		if err != nil {
 			return err
 		}
-		for name, pkg := range pkgs {
+		pkgs := map[string][]*ast.File{}
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), filepath.Join(path, e.Name()), nil, parser.ParseComments|parser.PackageClauseOnly)
+			if err != nil {
+				return err
+			}
+			pkgs[f.Name.Name] = append(pkgs[f.Name.Name], f)
+		}
+		for name, files := range pkgs {
 			checked++
 			documented := false
-			for _, f := range pkg.Files {
+			for _, f := range files {
 				if f.Doc != nil {
 					documented = true
 					want := "Package " + name + " "
