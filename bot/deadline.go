@@ -210,21 +210,14 @@ func (s *Screens) buildDeadline(lang string, decision, today flows.Date) (*Scree
 	if err != nil {
 		return nil, err
 	}
-	label := func(id string) string {
-		if err == nil {
-			var t string
-			t, err = s.cat.Text(lang, id, nil)
-			return t
-		}
-		return ""
-	}
-	rows := [][]Key{
-		{{Text: label(flows.MsgWebsite), URL: flows.CRPK.Web[0]}, {Text: label(flows.MsgMap), URL: flows.CRPK.MapURL()}},
-		{{Text: label(flows.AppealHelp.ButtonID()), Data: flows.NavData(flows.AppealHelp)}},
-		{{Text: label("appeal_days_again_button"), Data: flows.MonthData(decision.Year, decision.Month)}},
-	}
+	labels, err := s.texts(lang, flows.MsgWebsite, flows.MsgMap, flows.AppealHelp.ButtonID(), "appeal_days_again_button")
 	if err != nil {
 		return nil, err
+	}
+	rows := [][]Key{
+		{{Text: labels[0], URL: flows.CRPK.Web[0]}, {Text: labels[1], URL: flows.CRPK.MapURL()}},
+		{{Text: labels[2], Data: flows.NavData(flows.AppealHelp)}},
+		{{Text: labels[3], Data: flows.MonthData(decision.Year, decision.Month)}},
 	}
 	back, err := s.navRow(lang, flows.Appeal)
 	if err != nil {
@@ -233,15 +226,24 @@ func (s *Screens) buildDeadline(lang string, decision, today flows.Date) (*Scree
 	return s.screen(lang, flows.AppealDays, text, append(rows, back))
 }
 
+// texts renders messages that take no template data.
+func (s *Screens) texts(lang string, ids ...string) ([]string, error) {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		t, err := s.cat.Text(lang, id, nil)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = t
+	}
+	return out, nil
+}
+
 // navRow is the Back and Main menu row, Back leading to parent.
 func (s *Screens) navRow(lang string, parent flows.ID) ([]Key, error) {
-	back, err := s.cat.Text(lang, flows.MsgBack, nil)
+	labels, err := s.texts(lang, flows.MsgBack, flows.MsgMainMenu)
 	if err != nil {
 		return nil, err
 	}
-	home, err := s.cat.Text(lang, flows.MsgMainMenu, nil)
-	if err != nil {
-		return nil, err
-	}
-	return []Key{{Text: back, Data: flows.NavData(parent)}, {Text: home, Data: flows.NavData(flows.Main)}}, nil
+	return []Key{{Text: labels[0], Data: flows.NavData(parent)}, {Text: labels[1], Data: flows.NavData(flows.Main)}}, nil
 }

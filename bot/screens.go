@@ -196,43 +196,40 @@ func (s *Screens) render(l locales.Language, n *flows.Node) (*Screen, error) {
 // right-to-left language each is isolated so it reads left to right.
 func (s *Screens) contactBlock(l locales.Language, n *flows.Node) (string, error) {
 	c := n.Contact
-	label := func(id string) (string, error) { return s.cat.Text(l.Tag, id, nil) }
-	iso := func(v string) string {
-		if l.RTL {
-			return fsi + v + pdi
-		}
-		return v
-	}
-	var b strings.Builder
-	lines := []struct{ icon, id, value string }{
-		{"📍", flows.MsgAddress, html.EscapeString(c.Address)},
-		{"📞", flows.MsgPhone, html.EscapeString(c.Phone)},
-		{"✉️", flows.MsgEmail, html.EscapeString(c.Email)},
-	}
 	var webs []string
 	for _, u := range c.Web {
 		webs = append(webs, `<a href="`+html.EscapeString(u)+`">`+html.EscapeString(displayURL(u))+`</a>`)
 	}
-	lines = append(lines, struct{ icon, id, value string }{"🌐", flows.MsgWeb, strings.Join(webs, ", ")})
+	sep := ", "
+	if l.RTL {
+		sep = "، "
+	}
+	lines := []struct {
+		icon, id string
+		parts    []string // each shown as written, isolated in RTL
+	}{
+		{"📍", flows.MsgAddress, []string{html.EscapeString(c.Address)}},
+		{"📞", flows.MsgPhone, []string{html.EscapeString(c.Phone)}},
+		{"✉️", flows.MsgEmail, []string{html.EscapeString(c.Email)}},
+		{"🌐", flows.MsgWeb, webs},
+	}
+	var b strings.Builder
 	for _, ln := range lines {
-		name, err := label(ln.id)
+		name, err := s.cat.Text(l.Tag, ln.id, nil)
 		if err != nil {
 			return "", err
 		}
 		if name, err = s.cat.Text(l.Tag, flows.MsgLabel, map[string]any{"Label": name}); err != nil {
 			return "", err
 		}
-		value := ln.value
-		if ln.id == flows.MsgWeb && l.RTL {
-			var parts []string
-			for _, w := range webs {
-				parts = append(parts, iso(w))
+		parts := ln.parts
+		if l.RTL {
+			parts = make([]string, len(ln.parts))
+			for i, p := range ln.parts {
+				parts[i] = fsi + p + pdi
 			}
-			value = strings.Join(parts, "، ")
-		} else {
-			value = iso(value)
 		}
-		fmt.Fprintf(&b, "%s <b>%s</b> %s\n", ln.icon, html.EscapeString(name), value)
+		fmt.Fprintf(&b, "%s <b>%s</b> %s\n", ln.icon, html.EscapeString(name), strings.Join(parts, sep))
 	}
 	when, err := FormatDate(s.cat, l.Tag, c.Checked)
 	if err != nil {
