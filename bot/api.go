@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // DefaultAPIURL is Telegram's Bot API.
@@ -54,39 +53,33 @@ func (e *transportError) Unwrap() error { return e.Err }
 // other than a long poll.
 const requestTimeout = 20 * time.Second
 
-// client sends Bot API requests as JSON. The hot path goes straight to the
-// transport: http.Client adds a timer, a context and a header copy to every
-// request, which costs more than the rest of an update. Timeouts come from
-// the transport (dial, TLS handshake, response header).
+// client sends Bot API requests as JSON over one RoundTripper: the only
+// way the bot talks to Telegram. Timeouts come from the transport (dial,
+// TLS handshake, response header) and from each call's context.
 type client struct {
 	base string            // APIURL + "/bot" + token + "/"
 	rt   http.RoundTripper // for ordinary calls
-	long *http.Client      // for long polls, bounded by their context
+	long http.RoundTripper // for long polls, bounded by their context
 	urls sync.Map          // method -> *url.URL
 	bufs sync.Pool
 }
 
-// jsonHeader is shared by every request; RoundTrip never changes it.
-var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+// contentJSON is the Content-Type of every request body but uploads.
+var contentJSON = []string{"application/json"}
 
-func newClient(apiURL, token string, hc *http.Client) *client {
-	if hc == nil {
-		hc = &http.Client{Transport: defaultTransport()}
-	}
-	rt := hc.Transport
+func newClient(apiURL, token string, rt http.RoundTripper) *client {
 	if rt == nil {
-		rt = http.DefaultTransport
+		rt = defaultTransport()
 	}
 	// A long poll waits for Telegram longer than any response-header
 	// timeout, so it gets its own copy of the transport without one.
-	long := *hc
-	long.Timeout = 0
+	long := rt
 	if t, ok := rt.(*http.Transport); ok && t.ResponseHeaderTimeout > 0 {
 		lt := t.Clone()
 		lt.ResponseHeaderTimeout = 0
-		long.Transport = lt
+		long = lt
 	}
-	c := &client{base: strings.TrimRight(apiURL, "/") + "/bot" + token + "/", rt: rt, long: &long}
+	c := &client{base: strings.TrimRight(apiURL, "/") + "/bot" + token + "/", rt: rt, long: long}
 	c.bufs.New = func() any { return new(bytes.Buffer) }
 	return c
 }
@@ -127,6 +120,21 @@ func (c *client) url(method string) (*url.URL, error) {
 // call posts body to method and, when result is not nil, decodes the
 // result into it.
 func (c *client) call(ctx context.Context, method string, payload []byte, result any) error {
+	return c.post(ctx, c.rt, method, contentJSON, payload, result)
+}
+
+// callJSON posts params, encoded as JSON, to method.
+func (c *client) callJSON(ctx context.Context, method string, params, result any) error {
+	body, err := json.Marshal(params)
+	if err != nil {
+		return fmt.Errorf("telegram %s: encode: %w", method, err)
+	}
+	return c.call(ctx, method, body, result)
+}
+
+// post sends one request through rt. Each request has a header map of
+// its own, so a wrapping RoundTripper may set headers in it.
+func (c *client) post(ctx context.Context, rt http.RoundTripper, method string, contentType []string, payload []byte, result any) error {
 	u, err := c.url(method)
 	if err != nil {
 		return &transportError{Method: method, Err: errors.New("bad API URL")}
@@ -134,11 +142,11 @@ func (c *client) call(ctx context.Context, method string, payload []byte, result
 	// A NopCloser over a *bytes.Reader is a body net/http knows is in
 	// memory: it writes headers and body in one go, not in two writes.
 	req := (&http.Request{
-		Method: http.MethodPost, URL: u, Host: u.Host, Header: jsonHeader,
+		Method: http.MethodPost, URL: u, Host: u.Host, Header: http.Header{"Content-Type": contentType},
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Body: io.NopCloser(bytes.NewReader(payload)), ContentLength: int64(len(payload)),
 	}).WithContext(ctx)
-	resp, err := c.rt.RoundTrip(req)
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return &transportError{Method: method, Err: stripURL(err)}
 	}
@@ -160,8 +168,11 @@ func (c *client) answer(method string, resp *http.Response, result any) error {
 func (c *client) read(method string, resp *http.Response) (*bytes.Buffer, error) {
 	buf := c.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
-	err := readLimited(buf, resp.Body, maxResponse)
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxResponse+1))
 	resp.Body.Close()
+	if err == nil && buf.Len() > maxResponse {
+		err = errors.New("response too large")
+	}
 	if err != nil {
 		c.bufs.Put(buf)
 		return nil, &transportError{Method: method, Err: stripURL(err)}
@@ -209,12 +220,15 @@ func decodeAnswer(method string, status int, b []byte, result any) error {
 // the caller to decode one by one.
 func (c *client) getUpdates(ctx context.Context, payload []byte) ([]*update, []json.RawMessage, error) {
 	const method = "getUpdates"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+method, bytes.NewReader(payload))
+	u, err := c.url(method)
 	if err != nil {
 		return nil, nil, &transportError{Method: method, Err: errors.New("bad API URL")}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.long.Do(req)
+	req := (&http.Request{
+		Method: http.MethodPost, URL: u, Host: u.Host, Header: http.Header{"Content-Type": contentJSON},
+		Body: io.NopCloser(bytes.NewReader(payload)), ContentLength: int64(len(payload)),
+	}).WithContext(ctx)
+	resp, err := c.long.RoundTrip(req)
 	if err != nil {
 		return nil, nil, &transportError{Method: method, Err: stripURL(err)}
 	}
@@ -237,25 +251,6 @@ func (c *client) getUpdates(ctx context.Context, payload []byte) ([]*update, []j
 	return nil, raws, nil
 }
 
-// readLimited reads r into buf, failing beyond limit bytes.
-func readLimited(buf *bytes.Buffer, r io.Reader, limit int) error {
-	for {
-		if buf.Len() > limit {
-			return errors.New("response too large")
-		}
-		buf.Grow(4096)
-		b := buf.AvailableBuffer()[:4096]
-		n, err := r.Read(b)
-		buf.Write(b[:n])
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // stripURL drops the request URL, which holds the token, from an HTTP
 // client error and keeps what went wrong.
 func stripURL(err error) error {
@@ -274,37 +269,3 @@ func stripURL(err error) error {
 }
 
 var errTimeout = errors.New("request timed out")
-
-// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
-// U+FFFD, so the body is valid JSON whatever bytes s holds.
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			switch {
-			case c == '"' || c == '\\':
-				dst = append(dst, '\\', c)
-			case c == '\n':
-				dst = append(dst, '\\', 'n')
-			case c < 0x20:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			default:
-				dst = append(dst, c)
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, `\ufffd`...)
-		} else if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-		} else {
-			dst = append(dst, s[i:i+size]...)
-		}
-		i += size
-	}
-	return append(dst, '"')
-}

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"asylumguide/bot/telegramtest"
-	"asylumguide/flows"
 )
 
 // memTransport answers every Bot API request in memory, like Telegram
@@ -31,7 +30,7 @@ func benchBot(b *testing.B) (*Bot, *memTransport) {
 	b.Helper()
 	tr := &memTransport{}
 	bt, err := New(Config{
-		Token: telegramtest.Token, APIURL: "http://telegram.invalid", HTTP: &http.Client{Transport: tr},
+		Token: telegramtest.Token, APIURL: "http://telegram.invalid", Transport: tr,
 		Prefs: newMemPrefs(), Screens: testScreens(b), Username: telegramtest.Username,
 	})
 	if err != nil {
@@ -57,49 +56,4 @@ func BenchmarkHandleNavigation(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(tr.requests.Load())/float64(b.N), "requests/op")
-}
-
-// BenchmarkRenderScreen renders one screen (text, contact block and
-// keyboard) in each language, as start-up does for every screen.
-func BenchmarkRenderScreen(b *testing.B) {
-	s := testScreens(b)
-	node, _ := s.tree.Node(flows.HelpCRPK)
-	for _, l := range s.langs {
-		b.Run(l.Tag, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := s.render(l, node); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkNewScreens renders the whole guide in every language: the
-// start-up cost.
-func BenchmarkNewScreens(b *testing.B) {
-	cat := testScreens(b).cat
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := NewScreens(cat); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkScreenLookup is what an update costs to find its screen, per
-// language.
-func BenchmarkScreenLookup(b *testing.B) {
-	s := testScreens(b)
-	for _, tag := range s.Tags() {
-		b.Run(tag, func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if sc := s.Get(tag, flows.AppealDeadline); len(sc.tail) == 0 {
-					b.Fatal("no screen")
-				}
-			}
-		})
-	}
 }

@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"asylumguide/flows"
+	"asylumguide/flows/render"
 	"asylumguide/locales"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,12 +28,15 @@ type Prefs interface {
 
 // Config is what a Bot needs.
 type Config struct {
-	Token   string
-	APIURL  string       // DefaultAPIURL if empty
-	HTTP    *http.Client // a client tuned for many workers if nil
-	Prefs   Prefs
-	Screens *Screens
-	Log     *slog.Logger
+	Token  string
+	APIURL string // DefaultAPIURL if empty
+	// Transport carries the Bot API requests; one tuned for many workers
+	// if nil. Each request sets its own header map, so a wrapping
+	// RoundTripper may change headers.
+	Transport http.RoundTripper
+	Prefs     Prefs
+	Screens   *render.Screens
+	Log       *slog.Logger
 	// Workers handle updates in parallel (64 if 0); MaxPending bounds the
 	// updates waiting for them (4096 if 0), PerChat those of one chat (8
 	// if 0).
@@ -52,7 +58,8 @@ type Config struct {
 type Bot struct {
 	cfg      Config
 	api      *client
-	screens  *Screens
+	screens  *render.Screens
+	tails    *tails
 	tree     *flows.Tree
 	log      *slog.Logger
 	retry    Retry
@@ -60,9 +67,12 @@ type Bot struct {
 	metrics  *metrics
 	throttle throttle
 	username atomic.Pointer[string]
-	// reached is set once Telegram has answered getMe: the token works
-	// and the network is there.
+	// reached is set once Telegram has answered getMe or getUpdates: the
+	// token works and the network is there.
 	reached atomic.Bool
+	// webhookWanted and webhookSet: in webhook mode, no update arrives
+	// until Telegram has accepted the webhook.
+	webhookWanted, webhookSet atomic.Bool
 	// offset is the next getUpdates offset: every update below it has
 	// been accepted by the dispatcher.
 	offset atomic.Int64
@@ -108,9 +118,14 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	tails, err := newTails(cfg.Screens)
+	if err != nil {
+		return nil, fmt.Errorf("encode screens: %w", err)
+	}
 	b := &Bot{
 		cfg:     cfg,
-		api:     newClient(cfg.APIURL, cfg.Token, cfg.HTTP),
+		api:     newClient(cfg.APIURL, cfg.Token, cfg.Transport),
+		tails:   tails,
 		screens: cfg.Screens,
 		tree:    cfg.Screens.Tree(),
 		log:     cfg.Log,
@@ -139,7 +154,7 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	}
 	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.DrainTimeout)
 	defer cancel()
-	if lost := b.dispatch.close(drain); lost > 0 {
+	if lost := b.dispatch.close(drain, cancelWork); lost > 0 {
 		b.log.Error("shutdown: updates not handled in time", "count", lost)
 	}
 	if pollErr != nil && !errors.Is(pollErr, context.Canceled) {
@@ -216,7 +231,7 @@ func (b *Bot) language(u *user) (string, error) {
 	if err == nil && tag != "" && b.tree.HasLanguage(tag) {
 		return tag, nil
 	}
-	if l, ok := b.screens.cat.Match(u.LanguageCode); ok {
+	if l, ok := b.screens.Catalog().Match(u.LanguageCode); ok {
 		tag = l.Tag
 	} else {
 		tag = locales.Default
@@ -237,10 +252,17 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 	lang, storeErr := b.language(m.From)
 	node := flows.Main
 	remember := false
-	cmd, arg, ok := parseCommand(m.Text, b.botUsername())
-	if ok {
-		switch cmd {
-		case "start":
+	if name, arg, ok := parseCommand(m.Text, b.botUsername()); ok {
+		if c, ok := flows.LookupCommand(name); ok {
+			node = c.Node
+			if c.Forget {
+				if err := b.cfg.Prefs.Forget(m.From.ID); err != nil {
+					node = flows.ForgetFailed
+					storeErr = errors.Join(storeErr, &storeError{err})
+				}
+			}
+		}
+		if name == "start" {
 			if l, topic, ok := b.parseStart(arg); ok {
 				if l != "" {
 					lang, remember = l, true
@@ -249,17 +271,6 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 					node = topic
 				}
 			}
-		case "language":
-			node = flows.LanguagePicker
-		case "help":
-			node = flows.Usage
-		case "privacy":
-			node = flows.Privacy
-		case "forget":
-			if err := b.cfg.Prefs.Forget(m.From.ID); err != nil {
-				return "", lang, &storeError{err}
-			}
-			node = flows.Forgotten
 		}
 	}
 	err := b.send(ctx, m.Chat.ID, b.screens.Get(lang, node))
@@ -287,17 +298,17 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 		return "", "", false
 	}
 	if p.lang != "" {
-		l, found := b.screens.cat.Lookup(p.lang)
+		l, found := b.screens.Catalog().Lookup(p.lang)
 		if !found {
 			// "EN", "sr" or "en-GB" in a hand-written link.
-			if l, found = b.screens.cat.Match(p.lang); !found {
+			if l, found = b.screens.Catalog().Match(p.lang); !found {
 				return "", "", false
 			}
 		}
 		lang = l.Tag
 	}
 	if p.topic != "" {
-		id, found := flows.Topic(p.topic)
+		id, found := flows.TopicNode(p.topic)
 		if !found {
 			return "", "", false
 		}
@@ -312,7 +323,7 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 	if act.Kind == flows.SetLanguage {
 		lang = act.Lang
 	}
-	sc, notice, err := b.screens.Show(act, lang, Today(b.now()))
+	sc, notice, err := b.screens.Press(act, lang, flows.Today(b.now()))
 	if err != nil {
 		return act.Target, lang, err
 	}
@@ -330,9 +341,12 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 // showCallback answers a button press and shows sc: in place of the
 // message the button was on, or as a new message if that one cannot be
 // edited any more. A nil sc leaves the message as it is.
-func (b *Bot) showCallback(ctx context.Context, q *callbackQuery, sc *Screen, notice string) error {
-	if err := b.answer(ctx, q.ID, notice); err != nil {
-		return err
+func (b *Bot) showCallback(ctx context.Context, q *callbackQuery, sc *render.Screen, notice string) error {
+	// The answer only stops the button's spinner: when Telegram refuses
+	// it (a query too old after a backlog), the screen is shown anyway,
+	// or the tap would seem dead.
+	if err := b.answerCallback(ctx, q.ID, notice); err != nil && ctx.Err() == nil {
+		b.log.Debug("callback answer refused", "class", Class(err))
 	}
 	m := q.Message
 	if sc == nil || m == nil || m.Chat.Type != "private" {
@@ -363,13 +377,17 @@ func (b *Bot) botUsername() string {
 }
 
 // send sends sc as a new message to chat.
-func (b *Bot) send(ctx context.Context, chat int64, sc *Screen) error {
-	body := make([]byte, 0, 32+len(sc.tail))
+func (b *Bot) send(ctx context.Context, chat int64, sc *render.Screen) error {
+	tail, err := b.tails.of(sc)
+	if err != nil {
+		return err
+	}
+	body := make([]byte, 0, 32+len(tail))
 	body = append(body, `{"chat_id":`...)
 	body = strconv.AppendInt(body, chat, 10)
 	body = append(body, ',')
-	body = append(body, sc.tail...)
-	err := b.call(ctx, "sendMessage", body)
+	body = append(body, tail...)
+	err = b.call(ctx, "sendMessage", body)
 	if err == nil {
 		b.metrics.shown(sc)
 	}
@@ -377,31 +395,34 @@ func (b *Bot) send(ctx context.Context, chat int64, sc *Screen) error {
 }
 
 // edit replaces message msg of chat with sc.
-func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *Screen) error {
-	body := make([]byte, 0, 48+len(sc.tail))
+func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *render.Screen) error {
+	tail, err := b.tails.of(sc)
+	if err != nil {
+		return err
+	}
+	body := make([]byte, 0, 48+len(tail))
 	body = append(body, `{"chat_id":`...)
 	body = strconv.AppendInt(body, chat, 10)
 	body = append(body, `,"message_id":`...)
 	body = strconv.AppendInt(body, int64(msg), 10)
 	body = append(body, ',')
-	body = append(body, sc.tail...)
-	err := b.call(ctx, "editMessageText", body)
+	body = append(body, tail...)
+	err = b.call(ctx, "editMessageText", body)
 	if err == nil || notModified(err) {
 		b.metrics.shown(sc)
 	}
 	return err
 }
 
-// answer answers a callback query, with a short notice if text is set.
-func (b *Bot) answer(ctx context.Context, id, text string) error {
-	body := make([]byte, 0, 64+len(text))
-	body = append(body, `{"callback_query_id":`...)
-	body = appendJSONString(body, id)
-	if text != "" {
-		body = append(body, `,"text":`...)
-		body = appendJSONString(body, text)
+// answerCallback answers a callback query, with a short notice if text is set.
+func (b *Bot) answerCallback(ctx context.Context, id, text string) error {
+	body, err := json.Marshal(struct {
+		ID   string `json:"callback_query_id"`
+		Text string `json:"text,omitempty"`
+	}{id, text})
+	if err != nil {
+		return err
 	}
-	body = append(body, '}')
 	return b.call(ctx, "answerCallbackQuery", body)
 }
 
@@ -419,6 +440,9 @@ func (b *Bot) call(ctx context.Context, method string, body []byte) error {
 
 func (b *Bot) now() time.Time { return b.cfg.Now() }
 
-// Reached reports whether Telegram has answered the bot since it
-// started: the token is good and the network is up.
-func (b *Bot) Reached() bool { return b.reached.Load() }
+// Ready reports whether the bot can take updates: Telegram has answered
+// since it started (the token is good and the network is up) and, in
+// webhook mode, has accepted the webhook.
+func (b *Bot) Ready() bool {
+	return b.reached.Load() && (!b.webhookWanted.Load() || b.webhookSet.Load())
+}

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -87,6 +88,44 @@ func TestParseStart(t *testing.T) {
 		lang, topic, ok := h.parseStart(tt.payload)
 		if lang != tt.lang || topic != tt.topic || ok != tt.ok {
 			t.Errorf("parseStart(%q) = %q, %q, %v; want %q, %q, %v", tt.payload, lang, topic, ok, tt.lang, tt.topic, tt.ok)
+		}
+	}
+}
+
+func TestMessageTailIsValidJSON(t *testing.T) {
+	s := testScreens(t)
+	tails, err := newTails(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sc := range s.All("ar") {
+		tail, err := tails.of(sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := append([]byte(`{"chat_id":1,`), tail...)
+		var v struct {
+			Text      string `json:"text"`
+			ParseMode string `json:"parse_mode"`
+			Markup    struct {
+				Rows [][]map[string]string `json:"inline_keyboard"`
+			} `json:"reply_markup"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			t.Fatalf("%s: request body is not JSON: %v\n%s", sc.Node, err, body)
+		}
+		if v.Text != sc.Text || v.ParseMode != "HTML" {
+			t.Errorf("%s: body text/parse_mode = %q/%q", sc.Node, v.Text, v.ParseMode)
+		}
+		if got, want := len(v.Markup.Rows), len(sc.Rows); got != want {
+			t.Errorf("%s: %d keyboard rows, want %d", sc.Node, got, want)
+		}
+		for _, row := range v.Markup.Rows {
+			for _, k := range row {
+				if _, ok := k["copy_text"]; ok || k["text"] == "" {
+					t.Errorf("%s: button %v", sc.Node, k)
+				}
+			}
 		}
 	}
 }

@@ -139,8 +139,11 @@ func (d *dispatcher) worker(ctx context.Context) {
 }
 
 // close stops intake and waits until every accepted update is handled or
-// ctx ends. It reports how many updates were left unhandled.
-func (d *dispatcher) close(ctx context.Context) int {
+// ctx ends. At that deadline it drops the updates still queued, calls
+// cancel so that those in hand give up, and waits for the workers: no
+// handler runs after close returns. It reports how many updates were
+// dropped or given up.
+func (d *dispatcher) close(ctx context.Context, cancel func()) int {
 	d.mu.Lock()
 	d.closed = true
 	d.space.Broadcast()
@@ -155,10 +158,20 @@ func (d *dispatcher) close(ctx context.Context) int {
 	case <-done:
 		return 0
 	case <-ctx.Done():
-		d.mu.Lock()
-		defer d.mu.Unlock()
-		return d.pending
 	}
+	d.mu.Lock()
+	lost := d.pending
+	for _, q := range d.chats {
+		d.pending -= len(q.updates)
+		clear(q.updates)
+		q.updates = q.updates[:0]
+	}
+	d.ready = nil
+	d.work.Broadcast()
+	d.mu.Unlock()
+	cancel()
+	<-done
+	return lost
 }
 
 // stats returns the updates waiting and those replaced so far.

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -29,7 +30,7 @@ func TestDispatchKeepsEachChatInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if lost := d.close(ctxTimeout(t, 5*time.Second)); lost != 0 {
+	if lost := d.close(ctxTimeout(t, 5*time.Second), func() {}); lost != 0 {
 		t.Fatalf("%d updates not handled", lost)
 	}
 	total := 0
@@ -68,7 +69,7 @@ func TestDispatchSlowChatDoesNotDelayOthers(t *testing.T) {
 		t.Fatal("chat 2 waited behind throttled chat 1")
 	}
 	close(release)
-	if lost := d.close(ctxTimeout(t, 5*time.Second)); lost != 0 {
+	if lost := d.close(ctxTimeout(t, 5*time.Second), func() {}); lost != 0 {
 		t.Fatalf("%d updates not handled", lost)
 	}
 }
@@ -91,7 +92,7 @@ func TestDispatchBoundsPendingWork(t *testing.T) {
 	if err := d.submit(context.Background(), msgUpdate(10, 10)); err != nil {
 		t.Fatalf("submit after space freed: %v", err)
 	}
-	d.close(ctxTimeout(t, 5*time.Second))
+	d.close(ctxTimeout(t, 5*time.Second), func() {})
 }
 
 func TestDispatchFloodKeepsLastTap(t *testing.T) {
@@ -122,7 +123,7 @@ func TestDispatchFloodKeepsLastTap(t *testing.T) {
 		t.Errorf("replaced = %d, want %d", replaced, 1000-3)
 	}
 	close(release)
-	d.close(ctxTimeout(t, 5*time.Second))
+	d.close(ctxTimeout(t, 5*time.Second), func() {})
 	if want := []int64{1, 2, 1000}; !slices.Equal(got, want) {
 		t.Errorf("handled %v, want %v: the first, the next, and the last tap", got, want)
 	}
@@ -139,7 +140,7 @@ func TestDispatchCloseDrainsThenRefuses(t *testing.T) {
 	for i := range int64(50) {
 		d.submit(context.Background(), msgUpdate(i, i%3))
 	}
-	if lost := d.close(ctxTimeout(t, 5*time.Second)); lost != 0 {
+	if lost := d.close(ctxTimeout(t, 5*time.Second), func() {}); lost != 0 {
 		t.Errorf("close left %d updates", lost)
 	}
 	n.Wait()
@@ -148,15 +149,31 @@ func TestDispatchCloseDrainsThenRefuses(t *testing.T) {
 	}
 }
 
+// TestDispatchCloseGivesUpAtDeadline has a handler that runs until its
+// context ends: at the deadline close drops what is queued, cancels the
+// handler in hand, and returns only once no handler runs.
 func TestDispatchCloseGivesUpAtDeadline(t *testing.T) {
-	release := make(chan struct{})
-	defer close(release)
-	d := newDispatcher(1, 100, 100, func(context.Context, *update) { <-release })
-	d.start(context.Background())
-	d.submit(context.Background(), msgUpdate(1, 1))
-	d.submit(context.Background(), msgUpdate(2, 2))
-	if lost := d.close(ctxTimeout(t, 50*time.Millisecond)); lost != 2 {
-		t.Errorf("close reported %d unhandled, want 2", lost)
+	var running, handled atomic.Int32
+	work, cancel := context.WithCancel(context.Background())
+	d := newDispatcher(1, 100, 100, func(ctx context.Context, _ *update) {
+		running.Add(1)
+		<-ctx.Done()
+		handled.Add(1)
+		running.Add(-1)
+	})
+	d.start(work)
+	for i := range 5 {
+		d.submit(context.Background(), msgUpdate(int64(i+1), int64(i+1)))
+	}
+	if lost := d.close(ctxTimeout(t, 50*time.Millisecond), cancel); lost != 5 {
+		t.Errorf("close reported %d unhandled, want 5", lost)
+	}
+	if n := running.Load(); n != 0 {
+		t.Errorf("%d handlers still running after close returned", n)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := handled.Load(); n != 1 {
+		t.Errorf("%d updates handled, want only the one in hand at the deadline", n)
 	}
 }
 

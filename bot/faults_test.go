@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"asylumguide/bot/telegramtest"
+	"asylumguide/flows"
 )
 
 // faultsFor answers the first n calls of method with f.
@@ -288,7 +289,7 @@ func TestEveryReplyArrivesUnderThrottlingAndErrors(t *testing.T) {
 	s := testScreens(t)
 	var want []string
 	for _, d := range path {
-		want = append(want, firstLine(s.Get("en", s.tree.Parse(d).Target).Text))
+		want = append(want, firstLine(s.Get("en", s.Tree().Parse(d).Target).Text))
 	}
 	for chat, got := range seen {
 		if !equal(got, want...) {
@@ -307,7 +308,7 @@ func firstLine(s string) string { l, _, _ := strings.Cut(s, "\n"); return l }
 func TestSlowTelegramTimesOutAndRetries(t *testing.T) {
 	tr := defaultTransport()
 	tr.ResponseHeaderTimeout = 200 * time.Millisecond
-	h := newHarness(t, func(c *Config) { c.HTTP = &http.Client{Transport: tr} })
+	h := newHarness(t, func(c *Config) { c.Transport = tr })
 	h.srv.Fault = faultsFor("sendMessage", 1, telegramtest.Fault{Delay: 2 * time.Second})
 	start := time.Now()
 	calls := h.do(telegramtest.Text(english, "/start"))
@@ -352,5 +353,39 @@ func TestFloodFromOneUserDoesNotSlowOthers(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if n := len(h.srv.CallsTo("editMessageText")); n > 200 {
 		t.Errorf("the flood caused %d edits; want the work bounded", n)
+	}
+}
+
+// TestExpiredCallbackStillShowsTheScreen has Telegram refuse the answer to
+// a tap, as it does for a query too old after a backlog: the screen the
+// person asked for is shown all the same.
+func TestExpiredCallbackStillShowsTheScreen(t *testing.T) {
+	h := newHarness(t)
+	h.srv.Fault = faultsFor("answerCallbackQuery", 1, telegramtest.Fault{Code: 400,
+		Description: "Bad Request: query is too old and response timeout expired or query ID is invalid"})
+	calls := h.do(telegramtest.Callback(english, 5, "v1:appeal"))
+	// The fake records only the calls it served: the refused answer is
+	// not among them.
+	if got := methods(calls); !equal(got, "editMessageText") {
+		t.Fatalf("calls = %v, want the screen edited after the refused answer", got)
+	}
+	if !strings.Contains(calls[0].Params["text"], "Art. 74") {
+		t.Errorf("the tap showed:\n%s", calls[0].Params["text"])
+	}
+}
+
+// TestForgetOnAFailingDiskSaysSo has the store fail on /forget: the person
+// is told, in their language, that nothing was deleted and to try again.
+func TestForgetOnAFailingDiskSaysSo(t *testing.T) {
+	h := newHarness(t)
+	h.prefs.failWrites = true
+	french := telegramtest.User{ID: 77, Lang: "fr"}
+	calls := h.do(telegramtest.Text(french, "/forget"))
+	if got := methods(calls); !equal(got, "sendMessage") {
+		t.Fatalf("calls = %v, want one reply", got)
+	}
+	want := h.bot.screens.Get("fr", flows.ForgetFailed).Text
+	if got := calls[0].Params["text"]; got != want {
+		t.Errorf("reply to a failed /forget:\n%s\nwant:\n%s", got, want)
 	}
 }

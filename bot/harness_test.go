@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"asylumguide/bot/telegramtest"
+	"asylumguide/flows/render"
 	"asylumguide/locales"
 )
 
@@ -53,12 +54,12 @@ func (p *memPrefs) Forget(id int64) error {
 
 var (
 	screensOnce sync.Once
-	screensVal  *Screens
+	screensVal  *render.Screens
 	screensErr  error
 )
 
 // testScreens renders the shipped catalog once for all tests.
-func testScreens(t testing.TB) *Screens {
+func testScreens(t testing.TB) *render.Screens {
 	t.Helper()
 	screensOnce.Do(func() {
 		cat, err := locales.Load()
@@ -66,7 +67,7 @@ func testScreens(t testing.TB) *Screens {
 			screensErr = err
 			return
 		}
-		screensVal, screensErr = NewScreens(cat)
+		screensVal, screensErr = render.New(cat)
 	})
 	if screensErr != nil {
 		t.Fatal(screensErr)

@@ -4,12 +4,15 @@ import (
 	"sync"
 	"time"
 
+	"asylumguide/flows"
+	"asylumguide/flows/render"
+
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Counter is a Prefs that can count the stored choices by language, for
-// the stored-preferences metric.
-type Counter interface {
+// LanguageCounter is a Prefs that can count the stored choices by
+// language, for the stored-preferences metric.
+type LanguageCounter interface {
 	Counts() (map[string]int, error)
 }
 
@@ -19,7 +22,7 @@ type Counter interface {
 // start-up, so the hot path only increments.
 type metrics struct {
 	updates  map[string]prometheus.Counter // by kind
-	screens  [][]prometheus.Counter        // [language][node]
+	screens  map[screenKey]prometheus.Counter
 	calls    map[string]map[string]prometheus.Counter
 	callsVec *prometheus.CounterVec
 	waits    *prometheus.CounterVec // 429 and backoff waits, by reason
@@ -36,7 +39,13 @@ var apiMethods = []string{"sendMessage", "editMessageText", "answerCallbackQuery
 // apiResults are "ok" and the error classes.
 var apiResults = []string{"ok", ClassRateLimited, ClassServer, ClassNetwork, ClassBlocked, ClassBadRequest, ClassAuth, ClassConflict, ClassCanceled, ClassOther}
 
-func newMetrics(reg prometheus.Registerer, s *Screens, d *dispatcher, prefs Prefs) *metrics {
+// screenKey names a screen for its counter.
+type screenKey struct {
+	lang string
+	node flows.ID
+}
+
+func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, prefs Prefs) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
@@ -60,16 +69,14 @@ func newMetrics(reg prometheus.Registerer, s *Screens, d *dispatcher, prefs Pref
 		Help:    "Time to handle one update, Bot API calls included.",
 		Buckets: []float64{.00025, .0005, .001, .002, .003, .004, .005, .0075, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
-	m := &metrics{updates: map[string]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, waits: waits, waited: waited, latency: latency}
+	m := &metrics{updates: map[string]prometheus.Counter{}, screens: map[screenKey]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, waits: waits, waited: waited, latency: latency}
 	for _, k := range updateKinds {
 		m.updates[k] = updates.WithLabelValues(k)
 	}
-	for _, l := range s.langs {
-		row := make([]prometheus.Counter, len(s.nodes))
-		for ni, n := range s.nodes {
-			row[ni] = screens.WithLabelValues(string(n.ID), l.Tag)
+	for _, l := range s.Languages() {
+		for _, n := range s.Nodes() {
+			m.screens[screenKey{l.Tag, n.ID}] = screens.WithLabelValues(string(n.ID), l.Tag)
 		}
-		m.screens = append(m.screens, row)
 	}
 	for _, method := range apiMethods {
 		m.calls[method] = map[string]prometheus.Counter{}
@@ -85,15 +92,11 @@ func newMetrics(reg prometheus.Registerer, s *Screens, d *dispatcher, prefs Pref
 			Name: "asylumguide_updates_replaced_total", Help: "Updates dropped for a newer one from the same chat (a user tapping faster than the bot could answer).",
 		}, func() float64 { _, r := d.stats(); return float64(r) }),
 	}
-	if c, ok := prefs.(Counter); ok {
+	if c, ok := prefs.(LanguageCounter); ok {
 		collectors = append(collectors, &prefsCollector{counter: c, desc: prometheus.NewDesc(
 			"asylumguide_stored_preferences", "Stored language choices, by language (counted at most once a minute).", []string{"lang"}, nil)})
 	}
-	for _, c := range collectors {
-		// A second bot in one process (tests) finds the metrics taken;
-		// it counts on its own and does not publish.
-		reg.Register(c)
-	}
+	reg.MustRegister(collectors...)
 	return m
 }
 
@@ -104,9 +107,9 @@ func (m *metrics) update(kind string, d time.Duration) {
 	m.latency.Observe(d.Seconds())
 }
 
-func (m *metrics) shown(sc *Screen) {
-	if sc.li < len(m.screens) && sc.ni < len(m.screens[sc.li]) {
-		m.screens[sc.li][sc.ni].Inc()
+func (m *metrics) shown(sc *render.Screen) {
+	if c, ok := m.screens[screenKey{sc.Lang, sc.Node}]; ok {
+		c.Inc()
 	}
 }
 
@@ -136,7 +139,7 @@ func (m *metrics) wait(err error, d time.Duration) {
 // prefsCollector reports the stored choices by language. Counting scans
 // the whole store, so the answer is kept for a minute.
 type prefsCollector struct {
-	counter Counter
+	counter LanguageCounter
 	desc    *prometheus.Desc
 	mu      sync.Mutex
 	at      time.Time

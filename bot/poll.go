@@ -1,11 +1,9 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"time"
 )
 
@@ -31,7 +29,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		b.reached.Store(true)
 	}
 	b.log.Info("polling for updates")
-	backoff := time.Duration(0)
+	backoff, failures := time.Duration(0), 0
 	for ctx.Err() == nil {
 		if backoff > 0 {
 			t := time.NewTimer(backoff)
@@ -51,7 +49,8 @@ func (b *Bot) poll(ctx context.Context) error {
 			if class == ClassAuth {
 				return err
 			}
-			backoff = nextBackoff(backoff, err, b.retry)
+			failures++
+			backoff = b.retry.pollWait(err, failures)
 			b.log.Warn("getUpdates failed", "class", class, "err", err, "retry_in", backoff)
 			continue
 		}
@@ -85,42 +84,31 @@ func (b *Bot) poll(ctx context.Context) error {
 				return ctx.Err()
 			}
 		}
-		backoff = 0
+		backoff, failures = 0, 0
 		if idless > 0 && idless == len(raws) {
 			// Not one update id could be read, so the offset cannot move
 			// past them: wait before asking again rather than spin.
-			backoff = nextBackoff(backoff, nil, b.retry)
+			backoff = b.retry.backoff(1)
 			b.log.Warn("getUpdates batch unreadable", "count", idless)
 		}
 	}
 	return ctx.Err()
 }
 
-// nextBackoff waits as long as a 429 asks, else doubles from 100 ms to
-// the retry policy's maximum.
-func nextBackoff(prev time.Duration, err error, r Retry) time.Duration {
-	var api *APIError
-	if errors.As(err, &api) && api.Code == 429 && api.RetryAfter > 0 {
-		return min(time.Duration(api.RetryAfter)*time.Second, r.MaxRetryAfter)
-	}
-	if prev == 0 {
-		return 100 * time.Millisecond
-	}
-	return min(prev*2, r.MaxBackoff)
-}
-
 // getUpdates asks for the next batch: decoded, or raw if some update in
 // it cannot be decoded.
 func (b *Bot) getUpdates(ctx context.Context) ([]*update, []json.RawMessage, error) {
-	var body bytes.Buffer
-	body.WriteString(`{"offset":`)
-	body.WriteString(strconv.FormatInt(b.offset.Load(), 10))
-	body.WriteString(`,"timeout":`)
-	body.WriteString(strconv.Itoa(int(b.cfg.PollTimeout / time.Second)))
-	body.WriteString(`,"allowed_updates":["message","callback_query","my_chat_member"]}`)
+	body, err := json.Marshal(struct {
+		Offset         int64    `json:"offset"`
+		Timeout        int      `json:"timeout"`
+		AllowedUpdates []string `json:"allowed_updates"`
+	}{b.offset.Load(), int(b.cfg.PollTimeout / time.Second), allowedUpdates})
+	if err != nil {
+		return nil, nil, err
+	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.PollTimeout+15*time.Second)
 	defer cancel()
-	ups, raws, err := b.api.getUpdates(ctx, body.Bytes())
+	ups, raws, err := b.api.getUpdates(ctx, body)
 	if ctx.Err() == nil {
 		b.metrics.call("getUpdates", err)
 	}

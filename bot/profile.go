@@ -3,80 +3,100 @@ package bot
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
+	"time"
 
-	tgbot "github.com/go-telegram/bot"
+	"asylumguide/flows"
+
 	"github.com/go-telegram/bot/models"
 	"golang.org/x/text/language"
 )
 
-// commands are the bot's commands, in menu order. Each has a description
-// message "cmd_<name>".
-var commands = []string{"menu", "language", "help", "privacy", "forget"}
-
-// library returns a go-telegram/bot client for the calls made once at
-// start-up: getMe, the profile, and the webhook.
-func (b *Bot) library() (*tgbot.Bot, error) {
-	hc := &http.Client{Transport: b.api.rt, Timeout: requestTimeout}
-	return tgbot.New(b.cfg.Token,
-		tgbot.WithServerURL(strings.TrimRight(b.cfg.APIURL, "/")),
-		tgbot.WithSkipGetMe(),
-		tgbot.WithHTTPClient(requestTimeout, hc),
-		tgbot.WithErrorsHandler(func(error) {}),
-		tgbot.WithDebugHandler(func(string, ...any) {}),
-	)
+// commandScope is a Bot API BotCommandScope. (The library's scope types
+// encode their "type" only through its own request builder.)
+type commandScope struct {
+	Type string `json:"type"`
 }
 
-// Setup learns the bot's username and sets its commands, description and
-// short description in every language. In webhook mode it also registers
-// webhookURL with the secret. Failures are logged and Setup goes on: the
-// guide works without a profile.
+var (
+	privateChats = commandScope{"all_private_chats"}
+	defaultScope = commandScope{"default"}
+)
+
+// Setup registers the webhook (in webhook mode), learns the bot's
+// username and sets its commands, description and short description in
+// every language. The webhook and the username are retried until
+// Telegram gives them, for as long as ctx lasts: without the webhook no
+// update arrives, and without the username /start@Bot in a group goes
+// unanswered. Ready reports false until both are done. Setup returns
+// early only when ctx ends or Telegram refuses the token.
 func (b *Bot) Setup(ctx context.Context, webhookURL, secret string) error {
-	lib, err := b.library()
-	if err != nil {
-		return err
-	}
 	if webhookURL != "" {
-		err := b.retry.do(ctx, func() error {
-			_, err := lib.SetWebhook(ctx, &tgbot.SetWebhookParams{
-				URL: webhookURL, SecretToken: secret, AllowedUpdates: allowedUpdates, MaxConnections: 40,
-			})
-			return err
-		}, nil, nil)
+		b.webhookWanted.Store(true)
+		err := b.untilDone(ctx, "setWebhook", func() error {
+			return b.api.callJSON(ctx, "setWebhook", struct {
+				URL            string   `json:"url"`
+				SecretToken    string   `json:"secret_token"`
+				AllowedUpdates []string `json:"allowed_updates"`
+				MaxConnections int      `json:"max_connections"`
+			}{webhookURL, secret, allowedUpdates, 40}, nil)
+		})
 		if err != nil {
-			b.log.Error("setWebhook failed: Telegram will not deliver updates", "class", Class(err), "err", err)
-		} else {
-			b.log.Info("webhook registered")
+			return err
 		}
+		b.webhookSet.Store(true)
+		b.log.Info("webhook registered")
 	}
 	if b.botUsername() == "" {
-		var me *models.User
-		err := b.retry.do(ctx, func() (err error) {
-			me, err = lib.GetMe(ctx)
-			return err
-		}, nil, nil)
+		var me models.User
+		err := b.untilDone(ctx, "getMe", func() error {
+			return b.api.call(ctx, "getMe", []byte(`{}`), &me)
+		})
 		if err != nil {
-			b.log.Warn("getMe failed", "class", Class(err), "err", err)
-		} else {
-			b.reached.Store(true)
-			if me.Username != "" {
-				name := me.Username
-				b.username.Store(&name)
-			}
+			return err
+		}
+		b.reached.Store(true)
+		if me.Username != "" {
+			name := me.Username
+			b.username.Store(&name)
 		}
 	}
+	return b.setProfile(ctx)
+}
+
+// setProfile sets the command menu of private chats and the descriptions
+// in every language. Groups get no command menu: there the bot answers
+// only /start. Failures are logged and Setup goes on: the guide works
+// without a profile.
+func (b *Bot) setProfile(ctx context.Context) error {
 	var failed int
-	for _, p := range b.profiles() {
+	profiles := b.profiles()
+	for _, p := range profiles {
 		err := b.retry.do(ctx, func() error {
-			if _, err := lib.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: p.commands, LanguageCode: p.code}); err != nil {
+			// Commands an older release set for every chat.
+			if err := b.api.callJSON(ctx, "deleteMyCommands", struct {
+				Scope commandScope `json:"scope"`
+				Lang  string       `json:"language_code,omitempty"`
+			}{defaultScope, p.code}, nil); err != nil {
 				return err
 			}
-			if _, err := lib.SetMyDescription(ctx, &tgbot.SetMyDescriptionParams{Description: p.description, LanguageCode: p.code}); err != nil {
+			if err := b.api.callJSON(ctx, "setMyCommands", struct {
+				Commands []models.BotCommand `json:"commands"`
+				Scope    commandScope        `json:"scope"`
+				Lang     string              `json:"language_code,omitempty"`
+			}{p.commands, privateChats, p.code}, nil); err != nil {
 				return err
 			}
-			_, err := lib.SetMyShortDescription(ctx, &tgbot.SetMyShortDescriptionParams{ShortDescription: p.short, LanguageCode: p.code})
-			return err
+			if err := b.api.callJSON(ctx, "setMyDescription", struct {
+				Description string `json:"description"`
+				Lang        string `json:"language_code,omitempty"`
+			}{p.description, p.code}, nil); err != nil {
+				return err
+			}
+			return b.api.callJSON(ctx, "setMyShortDescription", struct {
+				ShortDescription string `json:"short_description"`
+				Lang             string `json:"language_code,omitempty"`
+			}{p.short, p.code}, nil)
 		}, nil, nil)
 		if err != nil {
 			failed++
@@ -86,8 +106,43 @@ func (b *Bot) Setup(ctx context.Context, webhookURL, secret string) error {
 	if failed > 0 {
 		return errors.New("profile: some languages failed")
 	}
-	b.log.Info("profile set", "languages", len(b.profiles()))
+	b.log.Info("profile set", "languages", len(profiles))
 	return nil
+}
+
+// untilDone runs f until it succeeds, waiting between tries: as long as
+// a 429 asks, else from one second doubling to a minute, so a long
+// outage costs one log line a minute. It gives up only when ctx ends or
+// Telegram refuses the token.
+func (b *Bot) untilDone(ctx context.Context, what string, f func() error) error {
+	wait := time.Second
+	for {
+		err := f()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		class := Class(err)
+		if class == ClassAuth {
+			return err
+		}
+		d := wait
+		if class == ClassRateLimited {
+			d = b.retry.retryAfter(err)
+		} else {
+			wait = min(wait*2, time.Minute)
+		}
+		b.log.Warn(what+" failed; trying again", "class", class, "err", err, "retry_in", d)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // profile is the bot's commands and descriptions for one language_code;
@@ -102,7 +157,7 @@ type profile struct {
 // knows. Telegram has one code for Serbian: it gets the script that
 // "sr" matches (Cyrillic), and Latin readers pick it in the guide.
 func (b *Bot) profiles() []profile {
-	cat := b.screens.cat
+	cat := b.screens.Catalog()
 	out := []profile{}
 	seen := map[string]bool{}
 	for _, l := range cat.Languages() {
@@ -126,14 +181,17 @@ func (b *Bot) profiles() []profile {
 }
 
 func (b *Bot) profile(tag, code string) (profile, error) {
-	cat := b.screens.cat
+	cat := b.screens.Catalog()
 	p := profile{code: code}
-	for _, c := range commands {
-		d, err := cat.Text(tag, "cmd_"+c, nil)
+	for _, c := range flows.Commands() {
+		if !c.InMenu {
+			continue
+		}
+		d, err := cat.Text(tag, "cmd_"+c.Name, nil)
 		if err != nil {
 			return p, err
 		}
-		p.commands = append(p.commands, models.BotCommand{Command: c, Description: d})
+		p.commands = append(p.commands, models.BotCommand{Command: c.Name, Description: d})
 	}
 	var err error
 	if p.description, err = cat.Text(tag, "bot_description", nil); err != nil {

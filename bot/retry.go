@@ -7,8 +7,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	tgbot "github.com/go-telegram/bot"
 )
 
 // Retry bounds how hard the bot tries to deliver one Bot API request.
@@ -48,7 +46,6 @@ const (
 // Class names the kind of a Bot API or store error.
 func Class(err error) string {
 	var api *APIError
-	var tmr *tgbot.TooManyRequestsError
 	var te *transportError
 	var se *storeError
 	switch {
@@ -76,16 +73,6 @@ func Class(err error) string {
 		case api.Code == 409:
 			return ClassConflict
 		}
-		return ClassBadRequest
-	case errors.As(err, &tmr):
-		return ClassRateLimited
-	case errors.Is(err, tgbot.ErrorForbidden):
-		return ClassBlocked
-	case errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
-		return ClassAuth
-	case errors.Is(err, tgbot.ErrorConflict):
-		return ClassConflict
-	case errors.Is(err, tgbot.ErrorBadRequest):
 		return ClassBadRequest
 	}
 	return ClassOther
@@ -185,13 +172,19 @@ func (t *throttle) accepted() {
 func (r Retry) retryAfter(err error) time.Duration {
 	secs := 1
 	var api *APIError
-	var tmr *tgbot.TooManyRequestsError
 	if errors.As(err, &api) && api.RetryAfter > 0 {
 		secs = api.RetryAfter
-	} else if errors.As(err, &tmr) && tmr.RetryAfter > 0 {
-		secs = tmr.RetryAfter
 	}
 	return min(time.Duration(secs)*time.Second, r.MaxRetryAfter)
+}
+
+// pollWait is the wait before polling again after n failed polls in a
+// row: what a 429 asks, else the backoff.
+func (r Retry) pollWait(err error, n int) time.Duration {
+	if Class(err) == ClassRateLimited {
+		return r.retryAfter(err)
+	}
+	return r.backoff(n)
 }
 
 // backoff is the wait before retry n (1, 2, …) after a fault: doubling

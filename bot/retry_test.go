@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	tgbot "github.com/go-telegram/bot"
 )
 
 func TestRetryBudgets(t *testing.T) {
@@ -29,7 +27,6 @@ func TestRetryBudgets(t *testing.T) {
 		{"network fault", []error{&transportError{Method: "x", Err: errTimeout}}, 2, false},
 		{"blocked: no retry", []error{&APIError{Code: 403, Description: "Forbidden: bot was blocked by the user"}}, 1, true},
 		{"bad request: no retry", []error{&APIError{Code: 400, Description: "Bad Request: chat not found"}}, 1, true},
-		{"library 429", []error{&tgbot.TooManyRequestsError{Message: "too many", RetryAfter: 1}}, 2, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,13 +68,13 @@ func TestClass(t *testing.T) {
 		{&APIError{Code: 500}, ClassServer},
 		{&APIError{Code: 403}, ClassBlocked},
 		{&APIError{Code: 401}, ClassAuth},
+		{&APIError{Code: 404}, ClassAuth},
 		{&APIError{Code: 409}, ClassConflict},
 		{&APIError{Code: 400}, ClassBadRequest},
 		{&transportError{Err: errTimeout}, ClassNetwork},
 		{&transportError{Err: context.DeadlineExceeded}, ClassNetwork},
 		{context.Canceled, ClassCanceled},
 		{&storeError{errors.New("disk full")}, ClassStore},
-		{tgbot.ErrorForbidden, ClassBlocked},
 		{errors.New("?"), ClassOther},
 	}
 	for _, tt := range tests {

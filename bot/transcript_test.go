@@ -107,9 +107,9 @@ func findLabel(t *testing.T, c *telegramtest.Call, data string) string {
 	return ""
 }
 
-func keyboard(t testing.TB, c *telegramtest.Call) [][]Key {
+func keyboard(t testing.TB, c *telegramtest.Call) [][]keyboardButton {
 	var m struct {
-		Rows [][]Key `json:"inline_keyboard"`
+		Rows [][]keyboardButton `json:"inline_keyboard"`
 	}
 	if raw := c.Params["reply_markup"]; raw != "" {
 		if err := json.Unmarshal([]byte(raw), &m); err != nil {
@@ -130,7 +130,7 @@ func formatCall(c *telegramtest.Call) string {
 			b.WriteString("│ " + line + "\n")
 		}
 		var m struct {
-			Rows [][]Key `json:"inline_keyboard"`
+			Rows [][]keyboardButton `json:"inline_keyboard"`
 		}
 		json.Unmarshal([]byte(c.Params["reply_markup"]), &m)
 		for _, row := range m.Rows {
@@ -322,7 +322,7 @@ var mainPath = []step{
 // TestTranscriptEveryLanguage walks the main path in each language, for a
 // user whose Telegram app is set to that language.
 func TestTranscriptEveryLanguage(t *testing.T) {
-	for _, l := range testScreens(t).langs {
+	for _, l := range testScreens(t).Languages() {
 		t.Run(l.Tag, func(t *testing.T) {
 			got := conversation(t, telegramtest.User{ID: 2000, Lang: l.Tag}, mainPath)
 			golden(t, "main_path_"+l.Tag, got)

@@ -1,8 +1,10 @@
 package flows
 
 import (
+	"fmt"
 	"strconv"
 	"time"
+	_ "time/tzdata" // Kosovo's time zone even in a container without zoneinfo
 )
 
 // Calendar callback data. All state of the date picker travels in these:
@@ -153,4 +155,110 @@ func NextMonth(year, month int) (int, int) {
 		return year + 1, 1
 	}
 	return year, month + 1
+}
+
+// Message ids of the date picker's answers and buttons.
+const (
+	MsgDeadlineLeft   = "appeal_days_result"
+	MsgDeadlineToday  = "appeal_days_today"
+	MsgDeadlinePassed = "appeal_days_passed"
+	MsgDeadlineFuture = "appeal_days_future"
+	MsgDeadlineAgain  = "appeal_days_again_button"
+	msgWeekday        = "weekday_"
+	earlier, later    = "◀️", "▶️"
+	todayMark, noDay  = "•", "·"
+)
+
+// kosovo is the time zone the appeal deadline is counted in.
+var kosovo = mustLoadLocation("Europe/Belgrade")
+
+func mustLoadLocation(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		// time/tzdata is embedded above, so this cannot happen.
+		panic(fmt.Sprintf("load time zone %s: %v", name, err))
+	}
+	return loc
+}
+
+// Today is the calendar day in Kosovo at instant t.
+func Today(t time.Time) Date { return DateOf(t.In(kosovo)) }
+
+// Calendar is the date picker at a month, on day today in Kosovo: the
+// weekday names, the days as buttons (today marked), arrows to the months
+// before and after (none after the current month, none before FirstYear),
+// Back and Main menu. A month after today's shows today's month.
+func (t *Tree) Calendar(year, month int, today Date) Screen {
+	if (Date{Year: year, Month: month, Day: 1}).After(today) {
+		year, month = today.Year, today.Month
+	}
+	n := t.byID[AppealDays]
+	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Fields: Fields{
+		Quantities: map[string]Quantity{"Appeal": AppealPeriod},
+		Months:     map[string]Date{"Month": {Year: year, Month: month}},
+	}}
+	head := make([]Button, 7)
+	for i := range head {
+		head[i] = Button{Kind: Noop, Label: msgWeekday + strconv.Itoa(i+1)}
+	}
+	s.Rows = append(s.Rows, head)
+	for _, week := range MonthGrid(year, month) {
+		row := make([]Button, 7)
+		for i, day := range week {
+			if day == 0 {
+				row[i] = Button{Kind: Noop, Label: noDay, Literal: true}
+				continue
+			}
+			d := Date{Year: year, Month: month, Day: day}
+			label := strconv.Itoa(day)
+			if d == today {
+				label = todayMark + label + todayMark
+			}
+			row[i] = Button{Kind: PickDay, Label: label, Literal: true, Date: d}
+		}
+		s.Rows = append(s.Rows, row)
+	}
+	var nav []Button
+	if py, pm := PrevMonth(year, month); py >= FirstYear {
+		nav = append(nav, Button{Kind: ShowMonth, Label: earlier, Literal: true, Date: Date{Year: py, Month: pm}})
+	}
+	if ny, nm := NextMonth(year, month); !(Date{Year: ny, Month: nm, Day: 1}).After(today) {
+		nav = append(nav, Button{Kind: ShowMonth, Label: later, Literal: true, Date: Date{Year: ny, Month: nm}})
+	}
+	if len(nav) > 0 {
+		s.Rows = append(s.Rows, nav)
+	}
+	return s.withNav()
+}
+
+// Deadline answers the date picker for a decision dated decision, on day
+// today: the last day to appeal counted from that date, how many days
+// are left, and where to get help. ok is false for a date after today,
+// which no decision can carry.
+func (t *Tree) Deadline(decision, today Date) (s Screen, ok bool) {
+	if decision.After(today) {
+		return Screen{}, false
+	}
+	last := LastDayToAppeal(decision)
+	left := today.DaysUntil(last)
+	s = Screen{Node: t.byID[AppealDays], Fields: Fields{
+		Quantities: map[string]Quantity{"Appeal": AppealPeriod},
+		Dates:      map[string]Date{"Decision": decision, "LastDay": last},
+		Exact:      map[string]string{"Phone": CRPK.Phone},
+	}}
+	switch {
+	case left > 0:
+		s.Texts = []string{MsgDeadlineLeft}
+		s.Fields.Quantities["Left"] = Quantity{left, Days}
+	case left == 0:
+		s.Texts = []string{MsgDeadlineToday}
+	default:
+		s.Texts = []string{MsgDeadlinePassed}
+	}
+	s.Rows = [][]Button{
+		contactRow(CRPK),
+		{{Kind: Navigate, Label: AppealHelp.ButtonID(), Target: AppealHelp}},
+		{{Kind: ShowMonth, Label: MsgDeadlineAgain, Date: Date{Year: decision.Year, Month: decision.Month}}},
+	}
+	return s.withNav(), true
 }

@@ -155,3 +155,71 @@ func TestMonthGrid(t *testing.T) {
 		t.Errorf("NextMonth(2026, 12) = %d, %d", y, m)
 	}
 }
+
+// TestDeadlineAnswers checks which answer the date picker gives for a
+// decision dated before, on and after the last day, and that a date after
+// today gets none.
+func TestDeadlineAnswers(t *testing.T) {
+	tree := New(testLangs)
+	today := Date{2026, 3, 17}
+	tests := []struct {
+		decision Date
+		want     string
+		left     int
+	}{
+		{Date{2026, 3, 10}, MsgDeadlineLeft, 8},
+		{Date{2026, 3, 2}, MsgDeadlineToday, 0},
+		{Date{2026, 3, 1}, MsgDeadlinePassed, 0},
+		{Date{2025, 12, 31}, MsgDeadlinePassed, 0},
+	}
+	for _, tt := range tests {
+		s, ok := tree.Deadline(tt.decision, today)
+		if !ok || len(s.Texts) == 0 || s.Texts[0] != tt.want {
+			t.Errorf("Deadline(%v) = %v, %v; want %s", tt.decision, s.Texts, ok, tt.want)
+			continue
+		}
+		if got := s.Fields.Quantities["Left"].N; got != tt.left {
+			t.Errorf("Deadline(%v): %d days left, want %d", tt.decision, got, tt.left)
+		}
+		if got := s.Fields.Exact["Phone"]; got != CRPK.Phone {
+			t.Errorf("Deadline(%v): phone %q, want CRPK's %q", tt.decision, got, CRPK.Phone)
+		}
+	}
+	if _, ok := tree.Deadline(Date{2026, 3, 18}, today); ok {
+		t.Error("Deadline accepted a decision dated after today")
+	}
+}
+
+// TestCalendarLayout checks the picker's rows: weekday names, weeks of
+// seven, arrows only to months that can hold a decision, and Back to
+// Appeals.
+func TestCalendarLayout(t *testing.T) {
+	tree := New(testLangs)
+	today := Date{2026, 3, 17}
+	s := tree.Calendar(2026, 3, today)
+	if got := s.Rows[0][0]; got.Kind != Noop || got.Label != "weekday_1" {
+		t.Errorf("first heading = %+v, want weekday_1", got)
+	}
+	var marked bool
+	for _, row := range s.Rows[1:] {
+		for _, b := range row {
+			if b.Kind == PickDay && b.Date == today {
+				marked = b.Label == "•17•"
+			}
+		}
+	}
+	if !marked {
+		t.Error("today is not marked in the calendar")
+	}
+	nav := s.Rows[len(s.Rows)-2]
+	if len(nav) != 1 || nav[0].Kind != ShowMonth || nav[0].Date != (Date{Year: 2026, Month: 2}) {
+		t.Errorf("arrows in today's month = %+v, want only the one to February", nav)
+	}
+	back := s.Rows[len(s.Rows)-1]
+	if back[0].Target != Appeal || back[1].Target != Main {
+		t.Errorf("last row = %+v, want Back to Appeals and Main menu", back)
+	}
+	if got := tree.Calendar(2027, 1, today); got.Fields.Months["Month"] != (Date{Year: 2026, Month: 3}) {
+		t.Errorf("a month after today shows %v, want today's month", got.Fields.Months["Month"])
+	}
+}

@@ -6,46 +6,6 @@ import "net/url"
 // so it is short, ASCII and stable across releases.
 type ID string
 
-// The nodes of the guide, in menu order.
-const (
-	Main ID = "main"
-
-	Apply         ID = "apply"
-	ApplyWhere    ID = "apply_where"
-	ApplyAfter    ID = "apply_after"
-	ApplyDecision ID = "apply_decision"
-	ApplyWait     ID = "apply_wait"
-
-	Protection     ID = "prot"
-	ProtRefugee    ID = "prot_refugee"
-	ProtSubsidiary ID = "prot_subsidiary"
-	ProtTemporary  ID = "prot_temporary"
-
-	Appeal           ID = "appeal"
-	AppealDeadline   ID = "appeal_deadline"
-	AppealDays       ID = "appeal_days"
-	AppealCommission ID = "appeal_commission"
-	AppealCourt      ID = "appeal_court"
-	AppealHelp       ID = "appeal_help"
-
-	Help          ID = "help"
-	HelpCRPK      ID = "help_crpk"
-	HelpICRC      ID = "help_icrc"
-	HelpKRCT      ID = "help_krct"
-	HelpRedCross  ID = "help_redcross"
-	HelpEmergency ID = "help_emergency"
-
-	Rights         ID = "rights"
-	RightsReturn   ID = "rights_return"
-	RightsTreaties ID = "rights_treaties"
-	RightsUNHCR    ID = "rights_unhcr"
-	LanguagePicker ID = "language"
-	About          ID = "about"
-	Privacy        ID = "privacy"
-	Usage          ID = "usage"
-	Forgotten      ID = "forgotten"
-)
-
 // BodyID is the message id of the node's screen text.
 func (id ID) BodyID() string { return string(id) + "_body" }
 
@@ -69,6 +29,8 @@ const (
 	MsgLanguageName = "language_name"
 	// MsgLanguageSaved confirms a language choice, in the chosen language.
 	MsgLanguageSaved = "language_saved"
+	MsgGroupBody     = "group_body"
+	MsgGroupButton   = "group_button"
 )
 
 // Unit is what a Quantity counts. Its message id holds the plural forms.
@@ -93,21 +55,8 @@ type Date struct {
 	Year, Month, Day int
 }
 
-// Facts that appear on several screens. Keeping them here keeps every
-// language in step with the law.
-var (
-	AppealPeriod      = Quantity{15, Days}         // Law on Asylum, Art. 74
-	CommissionPeriod  = Quantity{30, Days}         // Law on Asylum, Art. 79
-	DecisionPeriod    = Quantity{6, Months}        // source page, "Information for asylum-seekers"
-	DecisionMaxPeriod = Quantity{9, Months}        // source page, "Information for asylum-seekers"
-	AddressPeriod     = Quantity{3, Days}          // CRPK, help.crpkosovo.org
-	PermitMinimum     = Quantity{1, Years}         // Law on Asylum, Art. 9
-	ReviewedOn        = Date{2026, 11, 26}         // when the content was last checked against the brief
-	ContactsCheckedOn = Date{Year: 2025, Month: 3} // "Last updated March 2025" on the source page
-)
-
 // Contact is an organisation's contact block. Its values are shown exactly
-// as written here in every language and are never translated.
+// as written in every language and are never translated.
 type Contact struct {
 	Address string
 	Phone   string
@@ -122,39 +71,6 @@ func (c *Contact) MapURL() string {
 	return "https://www.openstreetmap.org/search?query=" + url.QueryEscape(c.Address)
 }
 
-// Contacts of the organisations, from the source page as corrected by the
-// content brief. Last checked: March 2025.
-var (
-	CRPK = &Contact{
-		Address: "Lorenc Antoni St. No. 15, Peyton City, 10000 Prishtina",
-		Phone:   "+383 38 243 610",
-		Email:   "crp@crpkosovo.org",
-		Web:     []string{"https://crpkosovo.org", "https://help.crpkosovo.org"},
-		Checked: ContactsCheckedOn,
-	}
-	ICRC = &Contact{
-		Address: "Pashko Vasa 41, 10000 Prishtina",
-		Phone:   "+383 38 704 042",
-		Email:   "pristina@icrc.org",
-		Web:     []string{"https://www.icrc.org"},
-		Checked: ContactsCheckedOn,
-	}
-	KRCT = &Contact{
-		Address: "Hamez Jashari 16b/2, 10000 Prishtina",
-		Phone:   "+383 38 243 707",
-		Email:   "info@krct.org",
-		Web:     []string{"https://krct.org"},
-		Checked: ContactsCheckedOn,
-	}
-	RedCross = &Contact{
-		Address: "Enver Zymberi St. No. 24, Prishtina",
-		Phone:   "+383 38 221 427",
-		Email:   "info@redcross-ks.org",
-		Web:     []string{"https://redcross-ks.org"},
-		Checked: ContactsCheckedOn,
-	}
-)
-
 // Node is one screen of the guide.
 type Node struct {
 	ID       ID
@@ -168,55 +84,28 @@ type Node struct {
 	Quantities map[string]Quantity
 	Dates      map[string]Date
 	// Calendar marks the appeal-deadline date picker: its buttons are a
-	// month of days, built when it is shown.
+	// month of days, built when it is shown (see Tree.Calendar).
 	Calendar bool
 }
 
-// nodes is the whole guide. Every fact in the content brief is reachable
-// from Main; see tree_test.go for the checks that keep it whole.
-var nodes = []*Node{
-	{ID: Main, Children: []ID{Apply, Protection, Appeal, Help, Rights, LanguagePicker, About}},
+// Topic is a deep-link topic: t.me/<bot>?start=<lang>_<Name> opens Node.
+type Topic struct {
+	Name string
+	Node ID
+}
 
-	{ID: Apply, Parent: Main, Children: []ID{ApplyWhere, ApplyAfter, ApplyDecision, ApplyWait}},
-	{ID: ApplyWhere, Parent: Apply},
-	{ID: ApplyAfter, Parent: Apply},
-	{ID: ApplyDecision, Parent: Apply, Quantities: map[string]Quantity{
-		"Decision": DecisionPeriod, "DecisionMax": DecisionMaxPeriod, "Appeal": AppealPeriod,
-	}},
-	{ID: ApplyWait, Parent: Apply, Quantities: map[string]Quantity{"Address": AddressPeriod}},
-
-	{ID: Protection, Parent: Main, Children: []ID{ProtRefugee, ProtSubsidiary, ProtTemporary}},
-	{ID: ProtRefugee, Parent: Protection},
-	{ID: ProtSubsidiary, Parent: Protection, Quantities: map[string]Quantity{"Permit": PermitMinimum}},
-	{ID: ProtTemporary, Parent: Protection},
-
-	{ID: Appeal, Parent: Main, Children: []ID{AppealDeadline, AppealDays, AppealCommission, AppealCourt, AppealHelp},
-		Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
-	{ID: AppealDeadline, Parent: Appeal, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
-	{ID: AppealDays, Parent: Appeal, Calendar: true, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
-	{ID: AppealCommission, Parent: Appeal, Quantities: map[string]Quantity{"Commission": CommissionPeriod}},
-	{ID: AppealCourt, Parent: Appeal},
-	{ID: AppealHelp, Parent: Appeal, Contact: CRPK},
-
-	{ID: Help, Parent: Main, Children: []ID{HelpCRPK, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency}},
-	{ID: HelpCRPK, Parent: Help, Contact: CRPK},
-	{ID: HelpICRC, Parent: Help, Contact: ICRC},
-	{ID: HelpKRCT, Parent: Help, Contact: KRCT},
-	{ID: HelpRedCross, Parent: Help, Contact: RedCross},
-	{ID: HelpEmergency, Parent: Help},
-
-	{ID: Rights, Parent: Main, Children: []ID{RightsReturn, RightsTreaties, RightsUNHCR}},
-	{ID: RightsReturn, Parent: Rights},
-	{ID: RightsTreaties, Parent: Rights},
-	{ID: RightsUNHCR, Parent: Rights},
-
-	{ID: LanguagePicker, Parent: Main},
-
-	{ID: About, Parent: Main, Children: []ID{Privacy, Usage}, Dates: map[string]Date{"Reviewed": ReviewedOn}},
-	{ID: Privacy, Parent: About},
-	{ID: Usage, Parent: About},
-
-	{ID: Forgotten, Parent: Main, Hidden: true},
+// Command is a bot command: /Name opens Node.
+type Command struct {
+	Name string
+	Node ID
+	// InMenu lists the command in Telegram's command menu of private
+	// chats, described by the message "cmd_<Name>".
+	InMenu bool
+	// InGroups answers the command in groups too; every other command
+	// is answered in private chats only.
+	InGroups bool
+	// Forget deletes the stored language before the screen is shown.
+	Forget bool
 }
 
 // Choice is a language the user can pick: its tag and its own name.
@@ -297,8 +186,8 @@ const (
 	Noop                          // a calendar cell that does nothing
 )
 
-// Button is one button of a screen. Label is a message id, except for
-// language buttons, whose label is the language's own name (Literal).
+// Button is one button of a screen. Label is a message id, except where
+// Literal is set: a language's own name, a day of the month, an arrow.
 type Button struct {
 	Kind    ButtonKind
 	Label   string
@@ -306,6 +195,7 @@ type Button struct {
 	Target  ID
 	Lang    string
 	URL     string
+	Date    Date // for ShowMonth (day 0) and PickDay
 }
 
 // Data is the button's callback data; empty for URL buttons.
@@ -315,25 +205,52 @@ func (b Button) Data() string {
 		return NavData(b.Target)
 	case SetLanguage:
 		return langPrefix + b.Lang
+	case ShowMonth:
+		return MonthData(b.Date.Year, b.Date.Month)
+	case PickDay:
+		return DayData(b.Date)
+	case Noop:
+		return NoopData
 	}
 	return ""
 }
 
-// Screen is what a node shows: its text (a message id with its template
-// data) and its buttons, row by row.
+// Fields are the values of a screen's template fields, by field name.
+type Fields struct {
+	Quantities map[string]Quantity
+	Dates      map[string]Date
+	// Months are shown with the month's number before its name, "3 ·
+	// March 2026", as people find the month on paper.
+	Months map[string]Date
+	// Exact values are copied as they are, such as a phone number.
+	Exact map[string]string
+}
+
+// Screen is what a node shows: its text (message ids, shown one after
+// another, with their template fields), the contact below it, and its
+// buttons, row by row, in reading order of a left-to-right language.
 type Screen struct {
-	Node *Node
-	Rows [][]Button
+	Node    *Node
+	Texts   []string
+	Fields  Fields
+	Contact *Contact
+	Rows    [][]Button
 }
 
 // Screen returns the screen of node id. An unknown id gives the main menu,
-// so a button from an older release never leads nowhere.
+// so a button from an older release never leads nowhere. The date picker
+// is shown at the month the content was reviewed; Calendar shows it at
+// any month.
 func (t *Tree) Screen(id ID) Screen {
 	n, ok := t.byID[id]
 	if !ok {
 		n = t.byID[Main]
 	}
-	s := Screen{Node: n}
+	if n.Calendar {
+		return t.Calendar(ReviewedOn.Year, ReviewedOn.Month, ReviewedOn)
+	}
+	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Contact: n.Contact,
+		Fields: Fields{Quantities: n.Quantities, Dates: n.Dates}}
 	for _, c := range n.Children {
 		s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: c.ButtonID(), Target: c}})
 	}
@@ -341,13 +258,24 @@ func (t *Tree) Screen(id ID) Screen {
 		s.Rows = append(s.Rows, languageRows(t.langs)...)
 	}
 	if n.Contact != nil {
-		var row []Button
-		if len(n.Contact.Web) > 0 {
-			row = append(row, Button{Kind: OpenURL, Label: MsgWebsite, URL: n.Contact.Web[0]})
-		}
-		row = append(row, Button{Kind: OpenURL, Label: MsgMap, URL: n.Contact.MapURL()})
-		s.Rows = append(s.Rows, row)
+		s.Rows = append(s.Rows, contactRow(n.Contact))
 	}
+	return s.withNav()
+}
+
+// contactRow opens the organisation's website and its address on a map.
+func contactRow(c *Contact) []Button {
+	var row []Button
+	if len(c.Web) > 0 {
+		row = append(row, Button{Kind: OpenURL, Label: MsgWebsite, URL: c.Web[0]})
+	}
+	return append(row, Button{Kind: OpenURL, Label: MsgMap, URL: c.MapURL()})
+}
+
+// withNav adds the last row: Main menu alone under a screen of the main
+// menu or a hidden one, else Back to the parent and Main menu.
+func (s Screen) withNav() Screen {
+	n := s.Node
 	switch {
 	case n.ID == Main:
 	case n.Parent == Main || n.Hidden:
@@ -418,23 +346,28 @@ func (t *Tree) Parse(data string) Action {
 	return Action{Kind: Navigate, Target: Main}
 }
 
-// topics are the deep-link topics an NGO can put in a link, such as
-// t.me/<bot>?start=ar_appeal.
-var topics = map[string]ID{
-	"apply":      Apply,
-	"protection": Protection,
-	"appeal":     Appeal,
-	"help":       Help,
-	"rights":     Rights,
+// TopicNode returns the node a deep-link topic opens.
+func TopicNode(name string) (ID, bool) {
+	for _, t := range topics {
+		if t.Name == name {
+			return t.Node, true
+		}
+	}
+	return "", false
 }
 
-// Topic returns the node a deep-link topic opens.
-func Topic(name string) (ID, bool) {
-	id, ok := topics[name]
-	return id, ok
-}
+// Topics returns the deep-link topics, for documentation and posters.
+func Topics() []Topic { return topics }
 
-// Topics returns the deep-link topic names, for documentation and posters.
-func Topics() []string {
-	return []string{"apply", "protection", "appeal", "help", "rights"}
+// Commands returns the bot's commands.
+func Commands() []Command { return commands }
+
+// LookupCommand returns the command called name.
+func LookupCommand(name string) (Command, bool) {
+	for _, c := range commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Command{}, false
 }

@@ -9,6 +9,7 @@ package telegramtest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -441,7 +442,7 @@ func parseParams(r *http.Request) (map[string]string, error) {
 		mr := multipart.NewReader(r.Body, ctParams["boundary"])
 		for {
 			p, err := mr.NextPart()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			if err != nil {

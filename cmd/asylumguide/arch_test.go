@@ -12,8 +12,10 @@ import (
 )
 
 // TestDependenciesPointOneWay enforces the design's package boundaries:
-// cmd -> bot -> (flows, locales); cmd -> data. flows is pure, data knows
-// only bbolt, and nothing but cmd knows data.
+// cmd -> bot -> render -> (flows, locales); cmd -> data; preview and
+// paper build on render, never on the Telegram adapter. flows is pure,
+// data knows only bbolt, bot never knows data, and nothing imports cmd.
+// The module's own packages must match exactly; a library by its prefix.
 func TestDependenciesPointOneWay(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command on PATH")
@@ -28,7 +30,10 @@ func TestDependenciesPointOneWay(t *testing.T) {
 		{pkg: "asylumguide/flows"},
 		{pkg: "asylumguide/data", allowed: []string{"go.etcd.io/bbolt", "golang.org/x/sys"}},
 		{pkg: "asylumguide/locales", allowed: []string{"github.com/nicksnyder/go-i18n", "github.com/BurntSushi/toml", "golang.org/x/text"}},
-		{pkg: "asylumguide/bot", allowed: []string{"asylumguide/flows", "asylumguide/locales"}, ownOnly: true},
+		{pkg: "asylumguide/flows/render", allowed: []string{"asylumguide/flows", "asylumguide/locales"}, ownOnly: true},
+		{pkg: "asylumguide/flows/preview", allowed: []string{"asylumguide/flows", "asylumguide/flows/render", "asylumguide/locales"}, ownOnly: true},
+		{pkg: "asylumguide/flows/paper", allowed: []string{"asylumguide/flows", "asylumguide/flows/render", "asylumguide/locales"}, ownOnly: true},
+		{pkg: "asylumguide/bot", allowed: []string{"asylumguide/flows", "asylumguide/flows/render", "asylumguide/locales"}, ownOnly: true},
 	}
 	for _, tt := range tests {
 		out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", tt.pkg).Output()
@@ -41,13 +46,30 @@ func TestDependenciesPointOneWay(t *testing.T) {
 			}
 			ok := false
 			for _, a := range tt.allowed {
-				if strings.HasPrefix(dep, a) {
+				own := strings.HasPrefix(a, "asylumguide/")
+				if dep == a || !own && strings.HasPrefix(dep, a) {
 					ok = true
 				}
 			}
 			if !ok {
 				t.Errorf("%s depends on %s, which the design does not allow", tt.pkg, dep)
 			}
+		}
+	}
+}
+
+// TestNothingImportsCmd: the commands only wire; no package depends on them.
+func TestNothingImportsCmd(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+	out, err := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}", "asylumguide/bot/...", "asylumguide/flows/...", "asylumguide/data/...", "asylumguide/locales/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, dep := range strings.Fields(string(out)) {
+		if strings.HasPrefix(dep, "asylumguide/cmd") {
+			t.Errorf("%s is imported by a package outside cmd", dep)
 		}
 	}
 }

@@ -26,6 +26,9 @@ import (
 
 	"asylumguide/bot"
 	"asylumguide/data"
+	"asylumguide/flows"
+	guidepreview "asylumguide/flows/preview"
+	"asylumguide/flows/render"
 	"asylumguide/locales"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,8 +38,8 @@ import (
 
 // The store satisfies the interfaces the adapter declares.
 var (
-	_ bot.Prefs   = (*data.Store)(nil)
-	_ bot.Counter = (*data.Store)(nil)
+	_ bot.Prefs           = (*data.Store)(nil)
+	_ bot.LanguageCounter = (*data.Store)(nil)
 )
 
 func main() {
@@ -217,6 +220,10 @@ func newLogger(c *config, w io.Writer) *slog.Logger {
 	return slog.New(bot.Redact(h, c.token, c.webhookSecret))
 }
 
+// errTokenRefused is what the operator reads when Telegram answers 401 or
+// 404: the token was revoked, or is not this bot's.
+var errTokenRefused = errors.New("telegram refused the token (401/404): get the current token from @BotFather (/mybots, API Token) and set TELEGRAM_BOT_TOKEN")
+
 // serve runs the bot until ctx ends.
 func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	started := time.Now()
@@ -225,7 +232,7 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	if err != nil {
 		return err
 	}
-	screens, err := bot.NewScreens(cat)
+	screens, err := render.New(cat)
 	if err != nil {
 		return err
 	}
@@ -257,7 +264,7 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		if !b.Reached() {
+		if !b.Ready() {
 			http.Error(w, "waiting for Telegram", http.StatusServiceUnavailable)
 			return
 		}
@@ -282,7 +289,9 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 		pm.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		pm.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		pm.HandleFunc("/debug/pprof/trace", pprof.Trace)
-		go http.Serve(pl, pm)
+		ps := &http.Server{Handler: pm, ReadHeaderTimeout: 10 * time.Second}
+		go ps.Serve(pl)
+		defer ps.Close()
 	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -291,10 +300,14 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	go srv.Serve(ln)
 
+	ctx, refused := context.WithCancelCause(ctx)
+	defer refused(nil)
 	setupDone := make(chan struct{})
 	go func() {
 		defer close(setupDone)
-		b.Setup(ctx, c.webhookURL, secret)
+		if err := b.Setup(ctx, c.webhookURL, secret); bot.Class(err) == bot.ClassAuth {
+			refused(errTokenRefused)
+		}
 	}()
 	mode := "polling"
 	if webhook {
@@ -318,6 +331,12 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	<-stopped
 	<-setupDone
 	log.Info("stopped")
+	if cause := context.Cause(ctx); errors.Is(cause, errTokenRefused) {
+		return cause
+	}
+	if bot.Class(runErr) == bot.ClassAuth {
+		return errTokenRefused
+	}
 	return runErr
 }
 
@@ -325,7 +344,7 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("asylumguide preview", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	lang := fs.String("lang", locales.Default, "language tag: sq, sr-Latn, sr-Cyrl, en, uk, ar, tr, fa or fr")
+	lang := fs.String("lang", locales.Default, "language tag, one of the guide's languages (asylumguide preview -lang x lists them)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -337,14 +356,18 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError
 	}
-	screens, err := bot.NewScreens(cat)
+	screens, err := render.New(cat)
 	if err != nil {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError
 	}
-	if err := bot.Preview(screens, *lang, bot.Today(time.Now()), stdin, stdout); err != nil {
-		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
+	if !screens.Has(*lang) {
+		fmt.Fprintf(stderr, "asylumguide: preview: no language %q (try one of: %s)\n", *lang, strings.Join(screens.Tags(), ", "))
 		return exitUsage
+	}
+	if err := guidepreview.Run(screens, *lang, flows.Today(time.Now()), stdin, stdout); err != nil {
+		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
+		return exitError
 	}
 	return exitOK
 }

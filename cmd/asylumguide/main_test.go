@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -195,14 +196,78 @@ func TestRunPolling(t *testing.T) {
 	if !strings.Contains(msg.Params["text"], "Kosovo Asylum Guide") || msg.Params["chat_id"] != "555" {
 		t.Errorf("reply = %v", msg.Params)
 	}
-	// Profile calls go through go-telegram/bot (multipart).
 	cmds := waitMethod(t, p.srv, "setMyCommands")
 	if !strings.Contains(cmds.Params["commands"], `"command":"language"`) {
 		t.Errorf("setMyCommands commands = %s", cmds.Params["commands"])
 	}
+	// The command menu is for private chats: in groups the bot answers
+	// only /start, so members must not be offered the rest.
+	if got := cmds.Params["scope"]; got != `{"type":"all_private_chats"}` {
+		t.Errorf("setMyCommands scope = %s, want all_private_chats", got)
+	}
 	p.stop(t)
 	if !strings.Contains(p.logs.String(), `"msg":"ready"`) || !strings.Contains(p.logs.String(), `"mode":"polling"`) {
 		t.Errorf("no ready line in logs:\n%s", p.logs)
+	}
+}
+
+// TestGetMeIsRetried has Telegram fail getMe at start, as when the network
+// is not up yet: the bot keeps asking, learns its username, and then
+// answers /start@Bot in a group.
+func TestGetMeIsRetried(t *testing.T) {
+	var failed atomic.Int32
+	p := start(t, nil, func(srv *telegramtest.Server) {
+		srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+			if c.Method == "getMe" && failed.Add(1) <= 2 {
+				return &telegramtest.Fault{Code: 502, HTML: true}
+			}
+			return nil
+		}
+	})
+	waitMethod(t, p.srv, "getMe")
+	p.srv.Push(telegramtest.GroupText(telegramtest.User{ID: 556, Lang: "en"}, -100123, "/start@"+telegramtest.Username))
+	msg := waitMethod(t, p.srv, "sendMessage")
+	if msg.Params["chat_id"] != "-100123" || !strings.Contains(msg.Params["reply_markup"], "https://t.me/"+telegramtest.Username) {
+		t.Errorf("group /start got %v", msg.Params)
+	}
+	if n := failed.Load(); n < 3 {
+		t.Errorf("getMe asked %d times, want the failures retried", n)
+	}
+}
+
+// TestRefusedWebhookIsNotReady has Telegram refuse the webhook: /readyz
+// fails until Telegram accepts it on a later try.
+func TestRefusedWebhookIsNotReady(t *testing.T) {
+	var refuse atomic.Bool
+	refuse.Store(true)
+	p := start(t, map[string]string{"ASYLUMGUIDE_WEBHOOK_URL": "https://guide.example.org/hook"}, func(srv *telegramtest.Server) {
+		srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+			if c.Method == "setWebhook" && refuse.Load() {
+				return &telegramtest.Fault{Code: 400, Description: "Bad Request: bad webhook: Failed to resolve host"}
+			}
+			return nil
+		}
+	})
+	ready := func() int {
+		resp, err := http.Get("http://" + p.addr + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	time.Sleep(300 * time.Millisecond)
+	if code := ready(); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the webhook refused = %d, want 503", code)
+	}
+	refuse.Store(false)
+	waitMethod(t, p.srv, "setWebhook")
+	ok := false
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !ok; time.Sleep(50 * time.Millisecond) {
+		ok = ready() == http.StatusOK
+	}
+	if !ok {
+		t.Errorf("/readyz not ready after Telegram accepted the webhook:\n%s", p.logs)
 	}
 }
 
@@ -321,8 +386,8 @@ func TestDamagedDatabaseIsAClearErrorAndKept(t *testing.T) {
 }
 
 // TestProgramLogsHoldNoSecrets runs the real program at debug level with
-// JSON logs through conversations and faults (including errors from
-// go-telegram/bot, whose messages quote request URLs) and checks the
+// JSON logs through conversations and faults (including transport errors,
+// whose messages can quote request URLs) and checks the
 // token, the webhook secret and the users' data never reach the log.
 func TestProgramLogsHoldNoSecrets(t *testing.T) {
 	var n int
@@ -361,6 +426,11 @@ func TestProgramLogsHoldNoSecrets(t *testing.T) {
 	}
 	if !p.srv.WaitFor(10*time.Second, func([]telegramtest.Call) bool { return len(p.srv.CallsTo("sendMessage")) >= 4 }) {
 		t.Fatalf("replies did not arrive:\n%s", p.logs)
+	}
+	// setWebhook met a 502 first and is tried again a second later;
+	// then the profile is set, and fails as injected.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !strings.Contains(p.logs.String(), `"msg":"profile not set"`); {
+		time.Sleep(50 * time.Millisecond)
 	}
 	p.stop(t)
 	logs := p.logs.String()

@@ -13,18 +13,18 @@ import (
 	"strings"
 	"time"
 
-	"asylumguide/bot"
-	"asylumguide/bot/paper"
+	"asylumguide/flows/paper"
+	"asylumguide/flows/render"
 	"asylumguide/locales"
 )
 
 // screens loads the guide for the paper commands.
-func screens() (*bot.Screens, error) {
+func screens() (*render.Screens, error) {
 	cat, err := locales.Load()
 	if err != nil {
 		return nil, err
 	}
-	return bot.NewScreens(cat)
+	return render.New(cat)
 }
 
 // poster runs "asylumguide poster".

@@ -16,7 +16,7 @@ import (
 	"sync"
 	"testing"
 
-	"asylumguide/bot"
+	"asylumguide/flows/render"
 	"asylumguide/locales"
 
 	qr "github.com/piglig/go-qr"
@@ -26,16 +26,16 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files in testd
 
 var (
 	once    sync.Once
-	shared  *bot.Screens
+	shared  *render.Screens
 	loadErr error
 )
 
-func guide(t *testing.T) *bot.Screens {
+func guide(t *testing.T) *render.Screens {
 	t.Helper()
 	once.Do(func() {
 		var cat *locales.Catalog
 		if cat, loadErr = locales.Load(); loadErr == nil {
-			shared, loadErr = bot.NewScreens(cat)
+			shared, loadErr = render.New(cat)
 		}
 	})
 	if loadErr != nil {

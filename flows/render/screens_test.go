@@ -1,82 +1,16 @@
-package bot
+package render
 
 import (
-	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"asylumguide/flows"
+	"asylumguide/locales"
 )
-
-// telegramTags are the tags Telegram's HTML parse mode accepts.
-var telegramTags = map[string]bool{
-	"b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true,
-	"s": true, "strike": true, "del": true, "a": true, "code": true, "pre": true,
-	"blockquote": true, "tg-spoiler": true, "span": true,
-}
-
-var entityPattern = regexp.MustCompile(`^&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});`)
-
-// checkTelegramHTML reports the first way s is not valid Telegram HTML:
-// an unknown tag, a tag not closed or closed out of order, a link that is
-// not http(s), or a bare & < >.
-func checkTelegramHTML(s string) error {
-	var open []string
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '&':
-			if !entityPattern.MatchString(s[i:]) {
-				return fmt.Errorf("bare & at byte %d: %q", i, s[i:min(i+12, len(s))])
-			}
-			i += strings.IndexByte(s[i:], ';') + 1
-		case '>':
-			return fmt.Errorf("bare > at byte %d", i)
-		case '<':
-			end := strings.IndexByte(s[i:], '>')
-			if end < 0 {
-				return fmt.Errorf("unclosed < at byte %d", i)
-			}
-			tag := s[i+1 : i+end]
-			i += end + 1
-			if name, ok := strings.CutPrefix(tag, "/"); ok {
-				if len(open) == 0 || open[len(open)-1] != name {
-					return fmt.Errorf("</%s> does not close the innermost open tag (open: %v)", name, open)
-				}
-				open = open[:len(open)-1]
-				continue
-			}
-			name, attrs, _ := strings.Cut(tag, " ")
-			if !telegramTags[name] {
-				return fmt.Errorf("tag <%s> is not allowed in Telegram HTML", name)
-			}
-			switch name {
-			case "a":
-				if !regexp.MustCompile(`^href="(https?|tg)://[^"<>]+"$`).MatchString(attrs) {
-					return fmt.Errorf("link <a %s> needs one href to an http(s) or tg URL", attrs)
-				}
-			case "span":
-				if attrs != `class="tg-spoiler"` {
-					return fmt.Errorf("<span> needs class=\"tg-spoiler\"")
-				}
-			default:
-				if attrs != "" {
-					return fmt.Errorf("<%s> takes no attributes here: %q", name, attrs)
-				}
-			}
-			open = append(open, name)
-		default:
-			i++
-		}
-	}
-	if len(open) > 0 {
-		return fmt.Errorf("tags left open: %v", open)
-	}
-	return nil
-}
 
 // utf16Len is the length Telegram counts a message in, after parsing.
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
@@ -98,8 +32,8 @@ func TestCheckTelegramHTML(t *testing.T) {
 		{`<b class="x">x</b>`, false},
 	}
 	for _, tt := range tests {
-		if err := checkTelegramHTML(tt.in); (err == nil) != tt.ok {
-			t.Errorf("checkTelegramHTML(%q) = %v, want ok=%v", tt.in, err, tt.ok)
+		if err := CheckHTML(tt.in); (err == nil) != tt.ok {
+			t.Errorf("CheckHTML(%q) = %v, want ok=%v", tt.in, err, tt.ok)
 		}
 	}
 }
@@ -124,7 +58,7 @@ func TestEveryScreenIsValid(t *testing.T) {
 	for _, l := range s.langs {
 		for _, sc := range s.All(l.Tag) {
 			name := l.Tag + "/" + string(sc.Node)
-			if err := checkTelegramHTML(sc.Text); err != nil {
+			if err := CheckHTML(sc.Text); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 			visible := PlainText(sc.Text)
@@ -227,40 +161,6 @@ func TestFactsOnScreen(t *testing.T) {
 	}
 }
 
-func TestMessageTailIsValidJSON(t *testing.T) {
-	s := testScreens(t)
-	for _, sc := range s.All("en") {
-		body := append([]byte(`{"chat_id":1,`), sc.tail...)
-		var v map[string]any
-		if err := json.Unmarshal(body, &v); err != nil {
-			t.Fatalf("%s: request body is not JSON: %v\n%s", sc.Node, err, body)
-		}
-		if v["text"] != sc.Text || v["parse_mode"] != "HTML" {
-			t.Errorf("%s: body text/parse_mode = %v/%v", sc.Node, v["text"], v["parse_mode"])
-		}
-	}
-}
-
-func TestAppendJSONString(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", `"plain"`},
-		{`quote " and \ back`, `"quote \" and \\ back"`},
-		{"line\nbreak\ttab\x01", `"line\nbreak\u0009tab\u0001"`},
-		{"bad \xff utf8", `"bad \ufffd utf8"`},
-		{"Српски العربية", `"Српски العربية"`},
-		{"\u2028", `"\u2028"`},
-	}
-	for _, tt := range tests {
-		if got := string(appendJSONString(nil, tt.in)); got != tt.want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-		var back string
-		if err := json.Unmarshal(appendJSONString(nil, tt.in), &back); err != nil {
-			t.Errorf("appendJSONString(%q) is not valid JSON: %v", tt.in, err)
-		}
-	}
-}
-
 func TestPlainText(t *testing.T) {
 	got := PlainText(`<b>Title</b> &amp; <a href="https://x.org">x.org</a> &lt;3`)
 	if want := "Title & x.org <3"; got != want {
@@ -279,7 +179,7 @@ func TestDeadlineScreensInEveryLanguage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s calendar: %v", tag, err)
 		}
-		if err := checkTelegramHTML(cal.Text); err != nil {
+		if err := CheckHTML(cal.Text); err != nil {
 			t.Errorf("%s calendar: %v", tag, err)
 		}
 		for _, decision := range []flows.Date{{Year: 2026, Month: 11, Day: 20}, {Year: 2026, Month: 11, Day: 11}, {Year: 2026, Month: 10, Day: 1}} {
@@ -288,7 +188,7 @@ func TestDeadlineScreensInEveryLanguage(t *testing.T) {
 				t.Fatalf("%s %v: %v", tag, decision, err)
 			}
 			name := tag + "/deadline " + fmt.Sprint(decision)
-			if err := checkTelegramHTML(sc.Text); err != nil {
+			if err := CheckHTML(sc.Text); err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 			text := PlainText(sc.Text)
@@ -298,6 +198,52 @@ func TestDeadlineScreensInEveryLanguage(t *testing.T) {
 			if n := utf16Len(text); n > maxScreen {
 				t.Errorf("%s: %d characters", name, n)
 			}
+		}
+	}
+}
+
+var (
+	screensOnce sync.Once
+	screensVal  *Screens
+	screensErr  error
+)
+
+// testScreens renders the shipped catalog once for all tests.
+func testScreens(t testing.TB) *Screens {
+	t.Helper()
+	screensOnce.Do(func() {
+		cat, err := locales.Load()
+		if err != nil {
+			screensErr = err
+			return
+		}
+		screensVal, screensErr = New(cat)
+	})
+	if screensErr != nil {
+		t.Fatal(screensErr)
+	}
+	return screensVal
+}
+
+// TestEveryMenuCommandIsDescribed ties the command table to the
+// messages: every command in the menu has a description "cmd_<name>",
+// and every such message belongs to a command in the menu.
+func TestEveryMenuCommandIsDescribed(t *testing.T) {
+	cat := testScreens(t).Catalog()
+	inMenu := map[string]bool{}
+	for _, c := range flows.Commands() {
+		if c.InMenu {
+			inMenu["cmd_"+c.Name] = true
+		}
+	}
+	for id := range inMenu {
+		if _, ok := cat.Message(locales.Default, id); !ok {
+			t.Errorf("command %s is in the menu but has no message %s", strings.TrimPrefix(id, "cmd_"), id)
+		}
+	}
+	for _, id := range cat.IDs(locales.Default) {
+		if strings.HasPrefix(id, "cmd_") && !inMenu[id] {
+			t.Errorf("message %s describes no command in the menu (flows/content.go, commands)", id)
 		}
 	}
 }

@@ -1,23 +1,27 @@
-package bot
+// Package preview shows the guide in a terminal: each screen as plain text
+// with its buttons numbered, read by typing a number. It needs no token and
+// no network, so a translator or lawyer can read every screen, and a script
+// can walk it.
+package preview
 
 import (
 	"bufio"
 	"fmt"
-	"html"
 	"io"
 	"strconv"
 	"strings"
 
 	"asylumguide/flows"
+	"asylumguide/flows/render"
 )
 
-// Preview runs the guide in a terminal: it prints a screen as plain text
+// Run runs the guide in a terminal: it prints a screen as plain text
 // with its buttons numbered, and reads the reader's choice from in: a
 // number, b (back), m (main menu) or q (quit). It needs no token and no
 // network, and reads any script piped to it. It returns at q or at the end
 // of in.
-func Preview(s *Screens, lang string, today flows.Date, in io.Reader, out io.Writer) error {
-	if _, ok := s.byLang[lang]; !ok {
+func Run(s *render.Screens, lang string, today flows.Date, in io.Reader, out io.Writer) error {
+	if !s.Has(lang) {
 		return fmt.Errorf("preview: no language %q (try one of: %s)", lang, strings.Join(s.Tags(), ", "))
 	}
 	w := bufio.NewWriter(out)
@@ -28,7 +32,7 @@ func Preview(s *Screens, lang string, today flows.Date, in io.Reader, out io.Wri
 	for {
 		keys := numbered(sc)
 		if show {
-			fmt.Fprintf(w, "\n%s\n%s\n\n", strings.Repeat("─", 40), PlainText(sc.Text))
+			fmt.Fprintf(w, "\n%s\n%s\n\n", strings.Repeat("─", 40), render.PlainText(sc.Text))
 			i := 0
 			for _, row := range sc.Rows {
 				// A calendar week is a row of seven: print it as one line.
@@ -66,7 +70,7 @@ func Preview(s *Screens, lang string, today flows.Date, in io.Reader, out io.Wri
 			sc = s.Get(lang, flows.Main)
 			continue
 		case "b":
-			if n, ok := s.tree.Node(sc.Node); ok && n.Parent != "" {
+			if n, ok := s.Tree().Node(sc.Node); ok && n.Parent != "" {
 				sc = s.Get(lang, n.Parent)
 			}
 			continue
@@ -83,11 +87,11 @@ func Preview(s *Screens, lang string, today flows.Date, in io.Reader, out io.Wri
 			show = false
 			continue
 		}
-		act := s.tree.Parse(k.Data)
+		act := s.Tree().Parse(k.Data)
 		if act.Kind == flows.SetLanguage {
 			lang = act.Lang
 		}
-		next, notice, err := s.Show(act, lang, today)
+		next, notice, err := s.Press(act, lang, today)
 		if err != nil {
 			return err
 		}
@@ -103,40 +107,10 @@ func Preview(s *Screens, lang string, today flows.Date, in io.Reader, out io.Wri
 }
 
 // numbered lists a screen's buttons in reading order.
-func numbered(sc *Screen) []Key {
-	var keys []Key
+func numbered(sc *render.Screen) []render.Key {
+	var keys []render.Key
 	for _, row := range sc.Rows {
 		keys = append(keys, row...)
 	}
 	return keys
-}
-
-// Tags lists the language tags of the screens.
-func (s *Screens) Tags() []string {
-	tags := make([]string, len(s.langs))
-	for i, l := range s.langs {
-		tags[i] = l.Tag
-	}
-	return tags
-}
-
-// PlainText turns Telegram HTML into the text a reader sees: tags dropped,
-// entities decoded.
-func PlainText(h string) string {
-	var b strings.Builder
-	for len(h) > 0 {
-		i := strings.IndexByte(h, '<')
-		if i < 0 {
-			b.WriteString(h)
-			break
-		}
-		b.WriteString(h[:i])
-		j := strings.IndexByte(h[i:], '>')
-		if j < 0 {
-			b.WriteString(h[i:])
-			break
-		}
-		h = h[i+j+1:]
-	}
-	return html.UnescapeString(b.String())
 }

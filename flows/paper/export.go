@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"strings"
 
-	"asylumguide/bot"
 	"asylumguide/flows"
+	"asylumguide/flows/render"
 )
 
 // Formats Export writes.
@@ -23,13 +23,13 @@ type section struct {
 	depth int    // 1 for the main menu, 2 for a section, 3 below
 	title string // Telegram HTML of the screen's bold first line
 	body  string // Telegram HTML of the rest
-	links []bot.Key
+	links []render.Key
 }
 
 // sections returns the guide's screens in tree order, without those that
 // make no sense on paper: the language picker, the date picker and the
 // answers to commands.
-func sections(s *bot.Screens, lang string) ([]section, error) {
+func sections(s *render.Screens, lang string) ([]section, error) {
 	tree := s.Tree()
 	var out []section
 	for _, sc := range s.All(lang) {
@@ -72,7 +72,7 @@ func paragraphs(body string) [][]string {
 
 // Export writes the whole guide in lang as one document: every screen in
 // tree order under its heading, with its citations, contacts and links.
-func Export(w io.Writer, s *bot.Screens, lang, format string) error {
+func Export(w io.Writer, s *render.Screens, lang, format string) error {
 	l, ok := s.Catalog().Lookup(lang)
 	if !ok {
 		return fmt.Errorf("no language %q (languages: %s)", lang, strings.Join(s.Tags(), ", "))
@@ -111,7 +111,7 @@ ul { padding-inline-start: 1.5rem; } a { color: #1a5e8a; }
 </style>
 </head>
 <body>
-`, html.EscapeString(lang), dir, html.EscapeString(bot.PlainText(secs[0].title)))
+`, html.EscapeString(lang), dir, html.EscapeString(render.PlainText(secs[0].title)))
 	for _, sec := range secs {
 		fmt.Fprintf(&b, "<section id=\"%s\">\n<h%d>%s</h%d>\n", sec.id, sec.depth, sec.title, sec.depth)
 		for _, p := range paragraphs(sec.body) {

@@ -17,8 +17,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"asylumguide/bot"
 	"asylumguide/flows"
+	"asylumguide/flows/render"
 
 	qr "github.com/piglig/go-qr"
 )
@@ -35,8 +35,12 @@ func Link(username, lang, topic string) (string, error) {
 	}
 	payload := lang
 	if topic != "" {
-		if _, ok := flows.Topic(topic); !ok {
-			return "", fmt.Errorf("no topic %q (topics: %s)", topic, strings.Join(flows.Topics(), ", "))
+		if _, ok := flows.TopicNode(topic); !ok {
+			var names []string
+			for _, t := range flows.Topics() {
+				names = append(names, t.Name)
+			}
+			return "", fmt.Errorf("no topic %q (topics: %s)", topic, strings.Join(names, ", "))
 		}
 		payload += "_" + topic
 	}
@@ -91,7 +95,7 @@ type PosterText struct {
 }
 
 // PosterTextFor reads a poster's lines from the guide's messages.
-func PosterTextFor(s *bot.Screens, lang string) (PosterText, error) {
+func PosterTextFor(s *render.Screens, lang string) (PosterText, error) {
 	cat := s.Catalog()
 	l, ok := cat.Lookup(lang)
 	if !ok {

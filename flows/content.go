@@ -1,0 +1,162 @@
+package flows
+
+// This file is what a content editor touches: the screens and their order,
+// the facts and contacts they carry, the deep-link topics and the
+// commands. The machinery that walks it is in tree.go and calendar.go.
+
+// The nodes of the guide, in menu order.
+const (
+	Main ID = "main"
+
+	Apply         ID = "apply"
+	ApplyWhere    ID = "apply_where"
+	ApplyAfter    ID = "apply_after"
+	ApplyDecision ID = "apply_decision"
+	ApplyWait     ID = "apply_wait"
+
+	Protection     ID = "prot"
+	ProtRefugee    ID = "prot_refugee"
+	ProtSubsidiary ID = "prot_subsidiary"
+	ProtTemporary  ID = "prot_temporary"
+
+	Appeal           ID = "appeal"
+	AppealDeadline   ID = "appeal_deadline"
+	AppealDays       ID = "appeal_days"
+	AppealCommission ID = "appeal_commission"
+	AppealCourt      ID = "appeal_court"
+	AppealHelp       ID = "appeal_help"
+
+	Help          ID = "help"
+	HelpCRPK      ID = "help_crpk"
+	HelpICRC      ID = "help_icrc"
+	HelpKRCT      ID = "help_krct"
+	HelpRedCross  ID = "help_redcross"
+	HelpEmergency ID = "help_emergency"
+
+	Rights         ID = "rights"
+	RightsReturn   ID = "rights_return"
+	RightsTreaties ID = "rights_treaties"
+	RightsUNHCR    ID = "rights_unhcr"
+	LanguagePicker ID = "language"
+	About          ID = "about"
+	Privacy        ID = "privacy"
+	Usage          ID = "usage"
+	Forgotten      ID = "forgotten"
+	ForgetFailed   ID = "forget_failed"
+)
+
+// Facts that appear on several screens. Keeping them here keeps every
+// language in step with the law.
+var (
+	AppealPeriod      = Quantity{15, Days}         // Law on Asylum, Art. 74
+	CommissionPeriod  = Quantity{30, Days}         // Law on Asylum, Art. 79
+	DecisionPeriod    = Quantity{6, Months}        // source page, "Information for asylum-seekers"
+	DecisionMaxPeriod = Quantity{9, Months}        // source page, "Information for asylum-seekers"
+	AddressPeriod     = Quantity{3, Days}          // CRPK, help.crpkosovo.org
+	PermitMinimum     = Quantity{1, Years}         // Law on Asylum, Art. 9
+	ReviewedOn        = Date{2026, 11, 26}         // when the content was last checked against the brief
+	ContactsCheckedOn = Date{Year: 2025, Month: 3} // "Last updated March 2025" on the source page
+)
+
+// Contacts of the organisations, from the source page as corrected by the
+// content brief. Last checked: March 2025.
+var (
+	CRPK = &Contact{
+		Address: "Lorenc Antoni St. No. 15, Peyton City, 10000 Prishtina",
+		Phone:   "+383 38 243 610",
+		Email:   "crp@crpkosovo.org",
+		Web:     []string{"https://crpkosovo.org", "https://help.crpkosovo.org"},
+		Checked: ContactsCheckedOn,
+	}
+	ICRC = &Contact{
+		Address: "Pashko Vasa 41, 10000 Prishtina",
+		Phone:   "+383 38 704 042",
+		Email:   "pristina@icrc.org",
+		Web:     []string{"https://www.icrc.org"},
+		Checked: ContactsCheckedOn,
+	}
+	KRCT = &Contact{
+		Address: "Hamez Jashari 16b/2, 10000 Prishtina",
+		Phone:   "+383 38 243 707",
+		Email:   "info@krct.org",
+		Web:     []string{"https://krct.org"},
+		Checked: ContactsCheckedOn,
+	}
+	RedCross = &Contact{
+		Address: "Enver Zymberi St. No. 24, Prishtina",
+		Phone:   "+383 38 221 427",
+		Email:   "info@redcross-ks.org",
+		Web:     []string{"https://redcross-ks.org"},
+		Checked: ContactsCheckedOn,
+	}
+)
+
+// nodes is the whole guide. Every fact in the content brief is reachable
+// from Main; see tree_test.go for the checks that keep it whole.
+var nodes = []*Node{
+	{ID: Main, Children: []ID{Apply, Protection, Appeal, Help, Rights, LanguagePicker, About}},
+
+	{ID: Apply, Parent: Main, Children: []ID{ApplyWhere, ApplyAfter, ApplyDecision, ApplyWait}},
+	{ID: ApplyWhere, Parent: Apply},
+	{ID: ApplyAfter, Parent: Apply},
+	{ID: ApplyDecision, Parent: Apply, Quantities: map[string]Quantity{
+		"Decision": DecisionPeriod, "DecisionMax": DecisionMaxPeriod, "Appeal": AppealPeriod,
+	}},
+	{ID: ApplyWait, Parent: Apply, Quantities: map[string]Quantity{"Address": AddressPeriod}},
+
+	{ID: Protection, Parent: Main, Children: []ID{ProtRefugee, ProtSubsidiary, ProtTemporary}},
+	{ID: ProtRefugee, Parent: Protection},
+	{ID: ProtSubsidiary, Parent: Protection, Quantities: map[string]Quantity{"Permit": PermitMinimum}},
+	{ID: ProtTemporary, Parent: Protection},
+
+	{ID: Appeal, Parent: Main, Children: []ID{AppealDeadline, AppealDays, AppealCommission, AppealCourt, AppealHelp},
+		Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
+	{ID: AppealDeadline, Parent: Appeal, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
+	{ID: AppealDays, Parent: Appeal, Calendar: true, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
+	{ID: AppealCommission, Parent: Appeal, Quantities: map[string]Quantity{"Commission": CommissionPeriod}},
+	{ID: AppealCourt, Parent: Appeal},
+	{ID: AppealHelp, Parent: Appeal, Contact: CRPK},
+
+	{ID: Help, Parent: Main, Children: []ID{HelpCRPK, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency}},
+	{ID: HelpCRPK, Parent: Help, Contact: CRPK},
+	{ID: HelpICRC, Parent: Help, Contact: ICRC},
+	{ID: HelpKRCT, Parent: Help, Contact: KRCT},
+	{ID: HelpRedCross, Parent: Help, Contact: RedCross},
+	{ID: HelpEmergency, Parent: Help},
+
+	{ID: Rights, Parent: Main, Children: []ID{RightsReturn, RightsTreaties, RightsUNHCR}},
+	{ID: RightsReturn, Parent: Rights},
+	{ID: RightsTreaties, Parent: Rights},
+	{ID: RightsUNHCR, Parent: Rights},
+
+	{ID: LanguagePicker, Parent: Main},
+
+	{ID: About, Parent: Main, Children: []ID{Privacy, Usage}, Dates: map[string]Date{"Reviewed": ReviewedOn}},
+	{ID: Privacy, Parent: About},
+	{ID: Usage, Parent: About},
+
+	{ID: Forgotten, Parent: Main, Hidden: true},
+	{ID: ForgetFailed, Parent: Main, Hidden: true},
+}
+
+// topics are the deep-link topics an NGO can put in a link, such as
+// t.me/<bot>?start=ar_appeal, in the order documentation lists them.
+var topics = []Topic{
+	{"apply", Apply},
+	{"protection", Protection},
+	{"appeal", Appeal},
+	{"help", Help},
+	{"rights", Rights},
+}
+
+// commands are the bot's commands. Those in the menu are listed, in this
+// order, in Telegram's command menu of private chats, each described by
+// the message "cmd_<Name>"; a test ties the two together.
+var commands = []Command{
+	{Name: "start", Node: Main, InGroups: true},
+	{Name: "menu", Node: Main, InMenu: true},
+	{Name: "language", Node: LanguagePicker, InMenu: true},
+	{Name: "help", Node: Usage, InMenu: true},
+	{Name: "privacy", Node: Privacy, InMenu: true},
+	{Name: "forget", Node: Forgotten, InMenu: true, Forget: true},
+}
