@@ -92,7 +92,7 @@ func fillMillion(b *testing.B) (*Store, int64) {
 				return
 			}
 		}
-		// Reopen, as a restarted bot would: Open reads the index.
+		// Reopen, as a restarted bot would.
 		s.Close()
 		began := time.Now()
 		if s, err = Open(db, secret, Options{}); err != nil {
