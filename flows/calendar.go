@@ -119,6 +119,11 @@ func LastDayToAppeal(decision Date) Date {
 	return decision.AddDays(AppealPeriod.N)
 }
 
+// daysIn is the number of days in a month.
+func daysIn(year, month int) int {
+	return time.Date(year, time.Month(month)+1, 0, 12, 0, 0, 0, time.UTC).Day()
+}
+
 // MonthGrid lays out a month in weeks from Monday to Sunday; 0 marks a
 // cell outside the month.
 func MonthGrid(year, month int) [][]int {
@@ -159,14 +164,15 @@ func NextMonth(year, month int) (int, int) {
 
 // Message ids of the date picker's answers and buttons.
 const (
-	MsgDeadlineLeft   = "appeal_days_result"
-	MsgDeadlineToday  = "appeal_days_today"
-	MsgDeadlinePassed = "appeal_days_passed"
-	MsgDeadlineFuture = "appeal_days_future"
-	MsgDeadlineAgain  = "appeal_days_again_button"
-	msgWeekday        = "weekday_"
-	earlier, later    = "◀️", "▶️"
-	todayMark, noDay  = "•", "·"
+	MsgDeadlineLeft    = "appeal_days_result"
+	MsgDeadlineToday   = "appeal_days_today"
+	MsgDeadlinePassed  = "appeal_days_passed"
+	MsgDeadlineNotLate = "appeal_days_not_too_late"
+	MsgDeadlineFuture  = "appeal_days_future"
+	MsgDeadlineAgain   = "appeal_days_again_button"
+	msgWeekday         = "weekday_"
+	earlier, later     = "◀️", "▶️"
+	todayMark, noDay   = "•", "·"
 )
 
 // kosovo is the time zone the appeal deadline is counted in.
@@ -253,7 +259,9 @@ func (t *Tree) Deadline(decision, today Date) (s Screen, ok bool) {
 	case left == 0:
 		s.Texts = []string{MsgDeadlineToday}
 	default:
-		s.Texts = []string{MsgDeadlinePassed}
+		// Never final: the days may run from the day the decision was
+		// received, and CRPK may know other steps.
+		s.Texts = []string{MsgDeadlinePassed, MsgDeadlineNotLate}
 	}
 	s.Rows = [][]Button{
 		contactRow(CRPK),

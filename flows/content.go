@@ -8,11 +8,12 @@ package flows
 const (
 	Main ID = "main"
 
-	Apply         ID = "apply"
-	ApplyWhere    ID = "apply_where"
-	ApplyAfter    ID = "apply_after"
-	ApplyDecision ID = "apply_decision"
-	ApplyWait     ID = "apply_wait"
+	Apply            ID = "apply"
+	ApplyWhere       ID = "apply_where"
+	ApplyInterpreter ID = "apply_interpreter"
+	ApplyAfter       ID = "apply_after"
+	ApplyDecision    ID = "apply_decision"
+	ApplyWait        ID = "apply_wait"
 
 	Protection     ID = "prot"
 	ProtRefugee    ID = "prot_refugee"
@@ -26,15 +27,17 @@ const (
 	AppealCourt      ID = "appeal_court"
 	AppealHelp       ID = "appeal_help"
 
-	Help          ID = "help"
-	HelpCRPK      ID = "help_crpk"
-	HelpICRC      ID = "help_icrc"
-	HelpKRCT      ID = "help_krct"
-	HelpRedCross  ID = "help_redcross"
-	HelpEmergency ID = "help_emergency"
+	Help           ID = "help"
+	HelpCRPK       ID = "help_crpk"
+	HelpBeforeCall ID = "help_before_call"
+	HelpICRC       ID = "help_icrc"
+	HelpKRCT       ID = "help_krct"
+	HelpRedCross   ID = "help_redcross"
+	HelpEmergency  ID = "help_emergency"
 
 	Rights         ID = "rights"
 	RightsReturn   ID = "rights_return"
+	RightsDetained ID = "rights_detained"
 	RightsTreaties ID = "rights_treaties"
 	RightsUNHCR    ID = "rights_unhcr"
 	LanguagePicker ID = "language"
@@ -48,46 +51,54 @@ const (
 // Facts that appear on several screens. Keeping them here keeps every
 // language in step with the law.
 var (
-	AppealPeriod      = Quantity{15, Days}         // Law on Asylum, Art. 74
-	CommissionPeriod  = Quantity{30, Days}         // Law on Asylum, Art. 79
-	DecisionPeriod    = Quantity{6, Months}        // source page, "Information for asylum-seekers"
-	DecisionMaxPeriod = Quantity{9, Months}        // source page, "Information for asylum-seekers"
-	AddressPeriod     = Quantity{3, Days}          // CRPK, help.crpkosovo.org
-	PermitMinimum     = Quantity{1, Years}         // Law on Asylum, Art. 9
-	ReviewedOn        = Date{2026, 11, 26}         // when the content was last checked against the brief
-	ContactsCheckedOn = Date{Year: 2025, Month: 3} // "Last updated March 2025" on the source page
+	AppealPeriod      = Quantity{15, Days}  // Law on Asylum, Art. 74
+	CommissionPeriod  = Quantity{30, Days}  // Law on Asylum, Art. 79
+	DecisionPeriod    = Quantity{6, Months} // source page, "Information for asylum-seekers"
+	DecisionMaxPeriod = Quantity{9, Months} // source page, "Information for asylum-seekers"
+	AddressPeriod     = Quantity{3, Days}   // CRPK, help.crpkosovo.org
+	PermitMinimum     = Quantity{1, Years}  // Law on Asylum, Art. 9
+	ReviewedOn        = Date{2026, 11, 30}  // when the content was last checked against the brief
 )
 
+// sourcePage is when the source page was last updated ("Last updated March
+// 2025"): the contacts below come from it, and nobody has phoned since.
+var sourcePage = Date{Year: 2025, Month: 3}
+
 // Contacts of the organisations, from the source page as corrected by the
-// content brief. Last checked: March 2025.
+// content brief. After confirming one by phone, set Confirmed to that day
+// and Via to ByPhone.
 var (
 	CRPK = &Contact{
+		Name:      "CRPK",
+		Confirmed: sourcePage, Via: FromSourcePage,
 		Address: "Lorenc Antoni St. No. 15, Peyton City, 10000 Prishtina",
 		Phone:   "+383 38 243 610",
 		Email:   "crp@crpkosovo.org",
 		Web:     []string{"https://crpkosovo.org", "https://help.crpkosovo.org"},
-		Checked: ContactsCheckedOn,
 	}
 	ICRC = &Contact{
+		Name:      "ICRC",
+		Confirmed: sourcePage, Via: FromSourcePage,
 		Address: "Pashko Vasa 41, 10000 Prishtina",
 		Phone:   "+383 38 704 042",
 		Email:   "pristina@icrc.org",
 		Web:     []string{"https://www.icrc.org"},
-		Checked: ContactsCheckedOn,
 	}
 	KRCT = &Contact{
+		Name:      "KRCT",
+		Confirmed: sourcePage, Via: FromSourcePage,
 		Address: "Hamez Jashari 16b/2, 10000 Prishtina",
 		Phone:   "+383 38 243 707",
 		Email:   "info@krct.org",
 		Web:     []string{"https://krct.org"},
-		Checked: ContactsCheckedOn,
 	}
 	RedCross = &Contact{
+		Name:      "Red Cross of Kosovo",
+		Confirmed: sourcePage, Via: FromSourcePage,
 		Address: "Enver Zymberi St. No. 24, Prishtina",
 		Phone:   "+383 38 221 427",
 		Email:   "info@redcross-ks.org",
 		Web:     []string{"https://redcross-ks.org"},
-		Checked: ContactsCheckedOn,
 	}
 )
 
@@ -96,8 +107,9 @@ var (
 var nodes = []*Node{
 	{ID: Main, Children: []ID{Apply, Protection, Appeal, Help, Rights, LanguagePicker, About}},
 
-	{ID: Apply, Parent: Main, Children: []ID{ApplyWhere, ApplyAfter, ApplyDecision, ApplyWait}},
+	{ID: Apply, Parent: Main, Children: []ID{ApplyWhere, ApplyInterpreter, ApplyAfter, ApplyDecision, ApplyWait}},
 	{ID: ApplyWhere, Parent: Apply},
+	{ID: ApplyInterpreter, Parent: Apply},
 	{ID: ApplyAfter, Parent: Apply},
 	{ID: ApplyDecision, Parent: Apply, Quantities: map[string]Quantity{
 		"Decision": DecisionPeriod, "DecisionMax": DecisionMaxPeriod, "Appeal": AppealPeriod,
@@ -117,15 +129,17 @@ var nodes = []*Node{
 	{ID: AppealCourt, Parent: Appeal},
 	{ID: AppealHelp, Parent: Appeal, Contact: CRPK},
 
-	{ID: Help, Parent: Main, Children: []ID{HelpCRPK, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency}},
+	{ID: Help, Parent: Main, Children: []ID{HelpCRPK, HelpBeforeCall, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency}},
 	{ID: HelpCRPK, Parent: Help, Contact: CRPK},
+	{ID: HelpBeforeCall, Parent: Help, Contact: CRPK},
 	{ID: HelpICRC, Parent: Help, Contact: ICRC},
 	{ID: HelpKRCT, Parent: Help, Contact: KRCT},
 	{ID: HelpRedCross, Parent: Help, Contact: RedCross},
 	{ID: HelpEmergency, Parent: Help},
 
-	{ID: Rights, Parent: Main, Children: []ID{RightsReturn, RightsTreaties, RightsUNHCR}},
+	{ID: Rights, Parent: Main, Children: []ID{RightsReturn, RightsDetained, RightsTreaties, RightsUNHCR}},
 	{ID: RightsReturn, Parent: Rights},
+	{ID: RightsDetained, Parent: Rights, Contact: CRPK},
 	{ID: RightsTreaties, Parent: Rights},
 	{ID: RightsUNHCR, Parent: Rights},
 
@@ -147,6 +161,7 @@ var topics = []Topic{
 	{"appeal", Appeal},
 	{"help", Help},
 	{"rights", Rights},
+	{"detained", RightsDetained},
 }
 
 // commands are the bot's commands. Those in the menu are listed, in this

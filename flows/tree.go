@@ -23,7 +23,6 @@ const (
 	MsgEmail        = "contact_email"
 	MsgWeb          = "contact_web"
 	MsgLabel        = "contact_label"
-	MsgChecked      = "contact_checked"
 	MsgDate         = "date_day_month_year"
 	MsgMonthYear    = "date_month_year"
 	MsgLanguageName = "language_name"
@@ -58,11 +57,56 @@ type Date struct {
 // Contact is an organisation's contact block. Its values are shown exactly
 // as written in every language and are never translated.
 type Contact struct {
+	Name    string // for the people who run the bot, never shown
 	Address string
 	Phone   string
 	Email   string
 	Web     []string // full https URLs
-	Checked Date     // when the details were last checked against the source
+	// Confirmed is when, and Via how, the details were last confirmed;
+	// readers see both under the block.
+	Confirmed Date
+	Via       Confirmation
+}
+
+// Confirmation is how a contact's details were last confirmed. Its value
+// is the message id of the line readers see under the contact block.
+type Confirmation string
+
+// The ways a contact is confirmed.
+const (
+	FromSourcePage Confirmation = "contact_via_source_page"
+	ByPhone        Confirmation = "contact_via_phone"
+	OnWebsite      Confirmation = "contact_via_website"
+)
+
+// StaleAfter is how old a contact's confirmation may grow before the
+// people running the bot are told to confirm it again.
+const StaleAfter = 12 // months
+
+// Stale reports whether c was last confirmed more than StaleAfter months
+// before today. A confirmation given as a month counts from its last day.
+func (c *Contact) Stale(today Date) bool {
+	y, m := c.Confirmed.Year, c.Confirmed.Month+StaleAfter
+	y, m = y+(m-1)/12, (m-1)%12+1
+	day := c.Confirmed.Day
+	if day == 0 {
+		day = 31
+	}
+	limit := Date{Year: y, Month: m, Day: min(day, daysIn(y, m))}
+	return today.After(limit)
+}
+
+// Contacts returns every contact a screen shows, each once, in tree order.
+func (t *Tree) Contacts() []*Contact {
+	var out []*Contact
+	seen := map[*Contact]bool{}
+	for _, n := range t.Nodes() {
+		if c := n.Contact; c != nil && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // MapURL is an openstreetmap.org search for the address: it needs no

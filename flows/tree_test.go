@@ -256,3 +256,30 @@ func TestMapURLSearchesTheAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestStaleContacts: a contact confirmed more than twelve months ago is
+// stale, counted on a fixed clock; one given as a month counts from its
+// last day.
+func TestStaleContacts(t *testing.T) {
+	tests := []struct {
+		confirmed, today Date
+		want             bool
+	}{
+		{Date{Year: 2025, Month: 3}, Date{2026, 3, 31}, false},
+		{Date{Year: 2025, Month: 3}, Date{2026, 4, 1}, true},
+		{Date{2026, 1, 15}, Date{2027, 1, 15}, false},
+		{Date{2026, 1, 15}, Date{2027, 1, 16}, true},
+		{Date{2024, 2, 29}, Date{2025, 2, 28}, false},
+		{Date{2024, 2, 29}, Date{2025, 3, 1}, true},
+		{Date{2025, 12, 10}, Date{2026, 11, 30}, false},
+	}
+	for _, tt := range tests {
+		c := &Contact{Confirmed: tt.confirmed}
+		if got := c.Stale(tt.today); got != tt.want {
+			t.Errorf("confirmed %v, on %v: Stale = %v, want %v", tt.confirmed, tt.today, got, tt.want)
+		}
+	}
+	if got := len(New(testLangs).Contacts()); got != 4 {
+		t.Errorf("Contacts() = %d contacts, want CRPK, ICRC, KRCT and the Red Cross", got)
+	}
+}

@@ -1,6 +1,7 @@
 package locales
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -34,6 +35,45 @@ var digraphs = []struct{ latin, cyr string }{
 // odžak is оџак, odžaliti is оджалити.
 var splitStems = []string{"injek", "konjunk", "konjug", "vanjez", "tanjug", "nadživ", "nadžnje", "nadžir", "podžanr", "podžup", "odžal", "odživ"}
 
+// keepLatin is what stays in Latin letters inside Serbian Cyrillic text,
+// written exactly as in the Latin file: the foreign acronyms readers see
+// on papers, signs and web addresses; the international term
+// non-refoulement; the names of sources and institutions in another
+// language; and the Albanian forms of place names, as on road signs and
+// maps. An entry matches only as a whole word or phrase, so the Serbian
+// "Vranidol" and "Vranidolu" are still transliterated beside "Vranidoll".
+// Any other word of Serbian Latin letters is transliterated, acronyms too:
+// a Serbian acronym (VRK, MKCK, KBT) becomes Cyrillic (ВРК, МКЦК, КБТ).
+// A new foreign acronym or name that must stay Latin goes here; the
+// every-message test in cyrillic_test.go lists the acronyms it finds.
+var keepLatin = []string{
+	// Acronyms of organisations and bodies, as they sign themselves.
+	"CRPK", "DCAM", "DSHAM", "UNHCR", "ICRC", "KRCT", "UNRWA", "CPT",
+	// Terms and titles cited in their own language.
+	"non-refoulement",
+	"Rights in Exile Programme", "Rights in Exile",
+	"Komisioni Kombëtar për Refugjatë",
+	// Albanian place names beside the Serbian ones.
+	"Magurë", "Lipjan", "Vranidoll",
+}
+
+// keptLatinLen returns the length of the keepLatin entry at the start of
+// s, if one is there as a whole word or phrase, and 0 otherwise. The
+// longest entry wins.
+func keptLatinLen(s string) int {
+	best := 0
+	for _, k := range keepLatin {
+		if len(k) <= best || !strings.HasPrefix(s, k) {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(s[len(k):]); len(s) > len(k) && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			continue
+		}
+		best = len(k)
+	}
+	return best
+}
+
 // serbianLatin reports whether r is a letter of the Serbian Latin
 // alphabet; a word with any other letter (ë, q, w, x, y…) is a foreign
 // name and stays as written.
@@ -44,10 +84,11 @@ func serbianLatin(r rune) bool {
 
 // ToCyrillic transliterates Serbian Latin text to Serbian Cyrillic. It
 // leaves alone what must stay Latin: HTML tags and entities, template
-// actions, URLs, web and e-mail addresses, commands, acronyms written in
-// capitals (CRPK, DCAM), words with letters Serbian does not use
-// (Kombëtar), and an <i>…</i> span that holds such a word (an Albanian
-// official name).
+// actions, URLs, web and e-mail addresses, commands, codes such as
+// 06/L-026, the words and phrases of keepLatin (CRPK, non-refoulement,
+// Vranidoll), words with letters Serbian does not use (Kombëtar), and an
+// <i>…</i> span that holds such a word (an Albanian official name).
+// Serbian acronyms are words like any other: VRK becomes ВРК.
 func ToCyrillic(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) * 2)
@@ -91,6 +132,11 @@ func ToCyrillic(s string) string {
 				i += size
 				continue
 			}
+			if n := keptLatinLen(rest); n > 0 {
+				b.WriteString(rest[:n])
+				i += n
+				continue
+			}
 			n := tokenLen(rest)
 			b.WriteString(transliterateToken(rest[:n]))
 			i += n
@@ -127,9 +173,9 @@ func isWordStart(s string) bool {
 // transliterateToken converts one token, unless it must stay Latin.
 func transliterateToken(tok string) string {
 	switch {
-	case strings.HasPrefix(tok, "/"), strings.ContainsAny(tok, "@.:/_0123456789"):
+	case strings.HasPrefix(tok, "/"), strings.ContainsAny(tok, "@:/_0123456789"):
 		return tok // command, address, URL, code such as 06/L-026
-	case isAcronym(tok), hasForeignWord(tok):
+	case isDomain(tok), hasForeignWord(tok):
 		return tok
 	}
 	lower := strings.ToLower(tok)
@@ -166,17 +212,15 @@ func transliterateToken(tok string) string {
 	return b.String()
 }
 
-// isAcronym reports a word of two or more ASCII capitals, such as CRPK.
-func isAcronym(w string) bool {
-	if len(w) < 2 {
-		return false
-	}
-	for i := 0; i < len(w); i++ {
-		if w[i] < 'A' || w[i] > 'Z' {
-			return false
-		}
-	}
-	return true
+// webTLDs are the endings that make a dotted word a web address
+// (help.crpkosovo.org); other dotted words are Serbian text, such as the
+// date pattern dan.mesec.godina.
+var webTLDs = []string{"org", "com", "net", "int", "eu", "info", "rs", "gov"}
+
+// isDomain reports whether a dotted token is a web address.
+func isDomain(tok string) bool {
+	i := strings.LastIndexByte(tok, '.')
+	return i > 0 && slices.Contains(webTLDs, strings.ToLower(tok[i+1:]))
 }
 
 // hasForeignWord reports whether s holds a letter that is not Serbian

@@ -73,6 +73,7 @@ const (
 // hooks lets tests see inside a running program.
 type hooks struct {
 	ready func(httpAddr string) // called once the bot takes updates
+	now   func() time.Time      // the clock; time.Now if nil
 }
 
 // run is the whole program; main only adds signals and the process.
@@ -220,6 +221,18 @@ func newLogger(c *config, w io.Writer) *slog.Logger {
 	return slog.New(bot.Redact(h, c.token, c.webhookSecret))
 }
 
+// warnStale tells the people running the bot which contacts nobody has
+// confirmed for over a year. It never stops the bot: time passing is no
+// reason to stop telling people where to get help.
+func warnStale(log *slog.Logger, tree *flows.Tree, today flows.Date) {
+	for _, c := range tree.Contacts() {
+		if c.Stale(today) {
+			log.Warn("contact details not confirmed for over 12 months: phone the organisation, then update Confirmed and Via in flows/content.go",
+				"contact", c.Name, "confirmed", fmt.Sprintf("%04d-%02d", c.Confirmed.Year, c.Confirmed.Month), "via", string(c.Via))
+		}
+	}
+}
+
 // errTokenRefused is what the operator reads when Telegram answers 401 or
 // 404: the token was revoked, or is not this bot's.
 var errTokenRefused = errors.New("telegram refused the token (401/404): get the current token from @BotFather (/mybots, API Token) and set TELEGRAM_BOT_TOKEN")
@@ -236,6 +249,11 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	if err != nil {
 		return err
 	}
+	now := time.Now
+	if h != nil && h.now != nil {
+		now = h.now
+	}
+	warnStale(log, screens.Tree(), flows.Today(now()))
 	store, err := data.Open(c.db, c.secretFile, data.Options{})
 	switch {
 	case errors.Is(err, data.ErrLocked):

@@ -141,7 +141,7 @@ func start(t *testing.T, env map[string]string, setup ...func(*telegramtest.Serv
 	p := &program{srv: srv, logs: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, exit: make(chan int, 1)}
 	ready := make(chan string, 1)
 	go func() {
-		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, &hooks{ready: func(a string) { ready <- a }})
+		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, &hooks{ready: func(a string) { ready <- a }, now: testNow})
 	}()
 	select {
 	case p.addr = <-ready:
@@ -268,6 +268,27 @@ func TestRefusedWebhookIsNotReady(t *testing.T) {
 	}
 	if !ok {
 		t.Errorf("/readyz not ready after Telegram accepted the webhook:\n%s", p.logs)
+	}
+}
+
+// testNow is the programs' clock: the day this was written, so what the
+// tests see does not change as the calendar moves on.
+func testNow() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC) }
+
+// TestStaleContactsAreLogged: contacts last confirmed from the source page
+// of March 2025 are over twelve months old on the test's day, and the
+// start-up log says which and what to do; the bot runs on.
+func TestStaleContactsAreLogged(t *testing.T) {
+	p := start(t, nil)
+	p.stop(t)
+	logs := p.logs.String()
+	for _, name := range []string{"CRPK", "ICRC", "KRCT"} {
+		if !strings.Contains(logs, `"contact":"`+name+`"`) {
+			t.Errorf("no stale warning for %s:\n%s", name, logs)
+		}
+	}
+	if !strings.Contains(logs, "not confirmed for over 12 months") {
+		t.Errorf("the warning does not say what is wrong:\n%s", logs)
 	}
 }
 

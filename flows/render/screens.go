@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"html"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -181,7 +182,16 @@ func (s *Screens) render(l locales.Language, fs flows.Screen) (*Screen, error) {
 					return nil, err
 				}
 			}
+			if l.RTL && b.Kind == flows.ShowMonth && b.Literal {
+				label = mirrored(label)
+			}
 			keys = append(keys, Key{Text: label, Data: b.Data(), URL: b.URL})
+		}
+		if l.RTL {
+			// Telegram lays a row out left to right even in Arabic and
+			// Farsi; reversed, the first button (Back, Monday, the
+			// earlier month) sits on the right, where the eye starts.
+			slices.Reverse(keys)
 		}
 		sc.Rows = append(sc.Rows, keys)
 	}
@@ -210,7 +220,9 @@ func (s *Screens) fields(tag string, f flows.Fields) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		data[name] = v
+		// The number first: people match it to the figures on the paper,
+		// and month names differ between regions (Arabic, Farsi).
+		data[name] = strconv.Itoa(d.Month) + " · " + v
 	}
 	for name, v := range f.Exact {
 		data[name] = html.EscapeString(v)
@@ -257,16 +269,28 @@ func (s *Screens) contactBlock(l locales.Language, c *flows.Contact) (string, er
 		}
 		fmt.Fprintf(&b, "%s <b>%s</b> %s\n", ln.icon, html.EscapeString(name), strings.Join(parts, sep))
 	}
-	when, err := FormatDate(s.cat, l.Tag, c.Checked)
+	when, err := FormatDate(s.cat, l.Tag, c.Confirmed)
 	if err != nil {
 		return "", err
 	}
-	checked, err := s.cat.Text(l.Tag, flows.MsgChecked, map[string]any{"Checked": when})
+	checked, err := s.cat.Text(l.Tag, string(c.Via), map[string]any{"Checked": when})
 	if err != nil {
 		return "", err
 	}
 	b.WriteString("<i>" + checked + "</i>")
 	return b.String(), nil
+}
+
+// mirrored turns an arrow to face the other way, so that in a
+// right-to-left calendar "earlier" points right.
+func mirrored(arrow string) string {
+	switch arrow {
+	case "◀️":
+		return "▶️"
+	case "▶️":
+		return "◀️"
+	}
+	return arrow
 }
 
 // displayURL is a URL as people write it: no scheme, no "www.".

@@ -125,23 +125,27 @@ func TestFactsOnScreen(t *testing.T) {
 		want []string
 	}{
 		{flows.ApplyWhere, []string{"border crossing", "police station", "DCAM (DSHAM)", "Art. 52(1)"}},
+		{flows.ApplyInterpreter, []string{"interpreter", "tell the officer", "not yet checked"}},
 		{flows.ApplyAfter, []string{"Magurë/Magura (Lipjan)", "Vranidoll", "pay for it yourself", "Art. 55(2)"}},
-		{flows.ApplyDecision, []string{"6 months", "9 months", "Arts 62–64", "15 days"}},
-		{flows.ApplyWait, []string{"3 days", "free legal aid", "Nobody may ask you for money"}},
-		{flows.ProtRefugee, []string{"race", "religion", "nationality", "political opinion", "particular social group", "Art. 3 §1.18", "Art. 8(3)"}},
+		{flows.ApplyDecision, []string{"6 months", "9 months", "Rights in Exile", "Arts 62–64", "15 days", "Art. 74"}},
+		{flows.ApplyWait, []string{"3 days", "free legal aid", "freedom of thought and religion", "vocational training", "money or favours", "UNHCR or CRPK"}},
+		{flows.ProtRefugee, []string{"race", "religion", "nationality", "political opinion", "particular social group", "Art. 3 §1.18", "Art. 8(3)", "UNRWA", "may still have a right to refugee status"}},
 		{flows.ProtSubsidiary, []string{"death penalty", "torture", "armed conflict", "Art. 3 §1.19", "1 year", "Art. 9"}},
-		{flows.ProtTemporary, []string{"Art. 80(3)", "August 2021", "Afghans"}},
-		{flows.AppealDeadline, []string{"15 days", "Art. 74", "National Commission for Refugees"}},
+		{flows.ProtTemporary, []string{"Art. 80(3)", "16 August 2021", "Special Immigrant Visas", "did not cover Afghans in general"}},
+		{flows.AppealDeadline, []string{"15 days", "Art. 74", "National Commission for Refugees", "02.03.2026", "may not be too late"}},
 		{flows.AppealCommission, []string{"30 days", "Art. 79", "Komisioni Kombëtar për Refugjatë", "Narodna komisija za izbeglice"}},
 		{flows.AppealCourt, []string{"Basic Court of Prishtina", "Department for Administrative Matters", "CRPK"}},
-		{flows.AppealHelp, []string{"+383 38 243 610", "crp@crpkosovo.org"}},
-		{flows.RightsReturn, []string{"non-refoulement", "Art. 5", "not a party to the 1951"}},
+		{flows.AppealHelp, []string{"+383 38 243 610", "crp@crpkosovo.org", "source page of March 2025"}},
+		{flows.RightsReturn, []string{"non-refoulement", "Art. 5", "real risk of serious harm", "strong reasons to believe", "a danger to the security", "has not been able to join", "no exception", "Constitution"}},
+		{flows.RightsDetained, []string{"Vranidoll", "CRPK", "UNHCR", "ICRC", flows.ICRC.Phone}},
 		{flows.RightsTreaties, []string{"Art. 22", "Universal Declaration", "Istanbul Convention", "Amendment No. 26", "Framework Convention for the Protection of National Minorities"}},
-		{flows.RightsUNHCR, []string{"Art. 20", "free"}},
+		{flows.RightsUNHCR, []string{"Art. 20", "free", "money or favours"}},
 		{flows.HelpEmergency, []string{"112", "192", "193", "194", "free"}},
-		{flows.About, []string{"not legal advice", "never asks you for money, documents", "06/L-026", "26 November 2026"}},
+		{flows.HelpCRPK, []string{"1999", "1 December 2004", "statelessness", "March 2025"}},
+		{flows.HelpBeforeCall, []string{"decision letter", "the day you received it", "ID card", "languages you speak", "never asks for money"}},
+		{flows.HelpICRC, []string{"every place of detention"}},
+		{flows.About, []string{"not legal advice", "never asks you for money, documents", "06/L-026", "Not yet checked", "30 November 2026"}},
 		{flows.Privacy, []string{"only one thing", "/forget"}},
-		{flows.HelpCRPK, []string{"1999", "1 December 2004", "March 2025"}},
 	}
 	for _, tt := range tests {
 		text := PlainText(s.Get("en", tt.node).Text)
@@ -153,7 +157,7 @@ func TestFactsOnScreen(t *testing.T) {
 	}
 	for _, sc := range s.All("en") {
 		text := PlainText(sc.Text)
-		for _, wrong := range []string{"Belarus", "CPRK", "National Committee", "signatory"} {
+		for _, wrong := range []string{"Belarus", "CPRK", "National Committee", "signatory", "serious danger", "not a UN member"} {
 			if strings.Contains(text, wrong) {
 				t.Errorf("en/%s repeats the source page's mistake %q", sc.Node, wrong)
 			}
@@ -244,6 +248,121 @@ func TestEveryMenuCommandIsDescribed(t *testing.T) {
 	for _, id := range cat.IDs(locales.Default) {
 		if strings.HasPrefix(id, "cmd_") && !inMenu[id] {
 			t.Errorf("message %s describes no command in the menu (flows/content.go, commands)", id)
+		}
+	}
+}
+
+// TestDeadlineIsNeverFinal renders every screen that can say the 15 days
+// are over, in every language, for decisions before, on and after the
+// last day: wherever the "passed" answer shows, the "it may not be too
+// late, contact CRPK today" line shows with it, and the other answers give
+// the earliest possible last day with CRPK's number.
+func TestDeadlineIsNeverFinal(t *testing.T) {
+	s := testScreens(t)
+	today := flows.Date{Year: 2026, Month: 3, Day: 17}
+	for _, tag := range s.Tags() {
+		notLate, err := s.Text(tag, flows.MsgDeadlineNotLate, map[string]any{"Phone": flows.CRPK.Phone})
+		if err != nil {
+			t.Fatal(err)
+		}
+		notLate = strings.TrimSpace(notLate)
+		passed, err := s.deadline(tag, flows.Date{Year: 2026, Month: 1, Day: 5}, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		title, _, _ := strings.Cut(passed.Text, "\n")
+		screens := append([]*Screen{}, s.All(tag)...)
+		for d := (flows.Date{Year: 2026, Month: 2, Day: 20}); !d.After(today); d = d.AddDays(1) {
+			sc, err := s.deadline(tag, d, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			screens = append(screens, sc)
+			last, _ := FormatDate(s.Catalog(), tag, flows.LastDayToAppeal(d))
+			if !strings.Contains(sc.Text, last) || !strings.Contains(sc.Text, flows.CRPK.Phone) {
+				t.Errorf("%s, decision %v: the answer lacks the last day %q or CRPK's number:\n%s", tag, d, last, sc.Text)
+			}
+		}
+		var shown int
+		for _, sc := range screens {
+			if !strings.Contains(sc.Text, title) {
+				continue
+			}
+			shown++
+			if !strings.Contains(sc.Text, notLate) {
+				t.Errorf("%s/%s says the days are over without %q:\n%s", tag, sc.Node, notLate, sc.Text)
+			}
+		}
+		if shown == 0 {
+			t.Errorf("%s: the passed answer never showed; the test checks nothing", tag)
+		}
+	}
+}
+
+// TestDetainedScreenCarriesTheICRCNumber: the detained screen gives the
+// ICRC's number in its text; if the contact changes, every language must.
+func TestDetainedScreenCarriesTheICRCNumber(t *testing.T) {
+	s := testScreens(t)
+	for _, tag := range s.Tags() {
+		if text := PlainText(s.Get(tag, flows.RightsDetained).Text); !strings.Contains(text, flows.ICRC.Phone) {
+			t.Errorf("%s/%s lacks the ICRC's number %s", tag, flows.RightsDetained, flows.ICRC.Phone)
+		}
+	}
+}
+
+// TestCalendarShowsTheMonthNumber: the picker names the month with its
+// number first, as people read it off the paper.
+func TestCalendarShowsTheMonthNumber(t *testing.T) {
+	s := testScreens(t)
+	for _, tag := range s.Tags() {
+		sc, err := s.calendar(tag, 2026, 3, flows.Date{Year: 2026, Month: 3, Day: 17})
+		if err != nil {
+			t.Fatal(err)
+		}
+		month, _ := FormatDate(s.Catalog(), tag, flows.Date{Year: 2026, Month: 3})
+		if want := "3 · " + month; !strings.Contains(sc.Text, want) {
+			t.Errorf("%s calendar lacks %q:\n%s", tag, want, sc.Text)
+		}
+	}
+}
+
+// TestRightToLeftRows: in Arabic and Farsi every row reads from the right
+// (Back on the right, Monday on the right, the earlier month's arrow on
+// the right and pointing right); left-to-right languages keep the order.
+func TestRightToLeftRows(t *testing.T) {
+	s := testScreens(t)
+	today := flows.Date{Year: 2026, Month: 3, Day: 17}
+	for _, l := range s.Languages() {
+		back, _ := s.Text(l.Tag, flows.MsgBack, nil)
+		monday, _ := s.Text(l.Tag, "weekday_1", nil)
+		first, last := 0, 1
+		earlier := "◀️"
+		if l.RTL {
+			first, last = 1, 0
+			earlier = "▶️"
+		}
+		nav := s.Get(l.Tag, flows.AppealDeadline).Rows
+		if row := nav[len(nav)-1]; row[first].Text != back || row[last].Data != flows.NavData(flows.Main) {
+			t.Errorf("%s: Back row = %+v, want Back at index %d", l.Tag, row, first)
+		}
+		cal, err := s.calendar(l.Tag, 2026, 3, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if head := cal.Rows[0]; head[first*6].Text != monday {
+			t.Errorf("%s: weekday row = %+v, want Monday at index %d", l.Tag, head, first*6)
+		}
+		arrows := cal.Rows[len(cal.Rows)-2]
+		if len(arrows) != 1 || arrows[0].Text != earlier || arrows[0].Data != flows.MonthData(2026, 2) {
+			t.Errorf("%s: month arrows = %+v, want %s to February", l.Tag, arrows, earlier)
+		}
+		mid, err := s.calendar(l.Tag, 2026, 2, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		arrows = mid.Rows[len(mid.Rows)-2]
+		if arrows[first].Data != flows.MonthData(2026, 1) || arrows[last].Data != flows.MonthData(2026, 3) {
+			t.Errorf("%s: arrows in February = %+v, want the earlier month at index %d", l.Tag, arrows, first)
 		}
 	}
 }
