@@ -14,7 +14,7 @@ import (
 	"golang.org/x/text/language"
 )
 
-//go:embed active.*.toml
+//go:embed active.*.toml glossary.toml
 var files embed.FS
 
 // Default is the language used when nothing else matches.

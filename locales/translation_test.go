@@ -266,3 +266,38 @@ func TestProfileTextsFitTelegram(t *testing.T) {
 		}
 	}
 }
+
+// TestGlossaryRules checks glossary.toml's mechanical rules in every
+// language file: "free" on the CRPK button, the local names of UNHCR, ICRC
+// and KRCT before their acronyms, and the local forms of place names. A
+// language file without rules is an error too.
+func TestGlossaryRules(t *testing.T) {
+	c := load(t)
+	b, err := files.ReadFile("glossary.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := ParseGlossary(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range c.Languages() {
+		tag := l.Tag
+		if tag == "sr-Cyrl" {
+			continue // made from sr-Latn, whose rules hold
+		}
+		rule, ok := rules[tag]
+		if !ok {
+			t.Errorf("glossary.toml has no rules for %s", tag)
+			continue
+		}
+		for _, p := range c.CheckGlossary(tag, rule) {
+			t.Error(p)
+		}
+	}
+	broken := rules["fr"]
+	broken.Free = "gratuit pour tous"
+	if got := c.CheckGlossary("fr", broken); len(got) != 1 {
+		t.Errorf("a CRPK button without its word for free gave %q, want one problem", got)
+	}
+}
