@@ -64,8 +64,10 @@ type client struct {
 	bufs sync.Pool
 }
 
-// contentJSON is the Content-Type of every request body but uploads.
-var contentJSON = []string{"application/json"}
+// jsonHeader is the header of every JSON request. It is shared: a
+// RoundTripper must not modify the request it is given (net/http's
+// contract), and Config.Transport says so.
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 func newClient(apiURL, token string, rt http.RoundTripper) *client {
 	if rt == nil {
@@ -120,7 +122,7 @@ func (c *client) url(method string) (*url.URL, error) {
 // call posts body to method and, when result is not nil, decodes the
 // result into it.
 func (c *client) call(ctx context.Context, method string, payload []byte, result any) error {
-	return c.post(ctx, c.rt, method, contentJSON, payload, result)
+	return c.post(ctx, c.rt, method, jsonHeader, payload, result)
 }
 
 // callJSON posts params, encoded as JSON, to method.
@@ -132,9 +134,8 @@ func (c *client) callJSON(ctx context.Context, method string, params, result any
 	return c.call(ctx, method, body, result)
 }
 
-// post sends one request through rt. Each request has a header map of
-// its own, so a wrapping RoundTripper may set headers in it.
-func (c *client) post(ctx context.Context, rt http.RoundTripper, method string, contentType []string, payload []byte, result any) error {
+// post sends one request through rt.
+func (c *client) post(ctx context.Context, rt http.RoundTripper, method string, header http.Header, payload []byte, result any) error {
 	u, err := c.url(method)
 	if err != nil {
 		return &transportError{Method: method, Err: errors.New("bad API URL")}
@@ -142,7 +143,7 @@ func (c *client) post(ctx context.Context, rt http.RoundTripper, method string, 
 	// A NopCloser over a *bytes.Reader is a body net/http knows is in
 	// memory: it writes headers and body in one go, not in two writes.
 	req := (&http.Request{
-		Method: http.MethodPost, URL: u, Host: u.Host, Header: http.Header{"Content-Type": contentType},
+		Method: http.MethodPost, URL: u, Host: u.Host, Header: header,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Body: io.NopCloser(bytes.NewReader(payload)), ContentLength: int64(len(payload)),
 	}).WithContext(ctx)
@@ -225,7 +226,7 @@ func (c *client) getUpdates(ctx context.Context, payload []byte) ([]*update, []j
 		return nil, nil, &transportError{Method: method, Err: errors.New("bad API URL")}
 	}
 	req := (&http.Request{
-		Method: http.MethodPost, URL: u, Host: u.Host, Header: http.Header{"Content-Type": contentJSON},
+		Method: http.MethodPost, URL: u, Host: u.Host, Header: jsonHeader,
 		Body: io.NopCloser(bytes.NewReader(payload)), ContentLength: int64(len(payload)),
 	}).WithContext(ctx)
 	resp, err := c.long.RoundTrip(req)

@@ -31,8 +31,8 @@ type Config struct {
 	Token  string
 	APIURL string // DefaultAPIURL if empty
 	// Transport carries the Bot API requests; one tuned for many workers
-	// if nil. Each request sets its own header map, so a wrapping
-	// RoundTripper may change headers.
+	// if nil. As net/http requires of every RoundTripper, it must not
+	// modify the request: requests share their header map.
 	Transport http.RoundTripper
 	Prefs     Prefs
 	Screens   *render.Screens
@@ -414,16 +414,35 @@ func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *render.Screen) 
 	return err
 }
 
-// answerCallback answers a callback query, with a short notice if text is set.
+// answerCallback answers a callback query, with a short notice if text
+// is set.
 func (b *Bot) answerCallback(ctx context.Context, id, text string) error {
-	body, err := json.Marshal(struct {
-		ID   string `json:"callback_query_id"`
-		Text string `json:"text,omitempty"`
-	}{id, text})
-	if err != nil {
-		return err
+	var body []byte
+	if text == "" && plainID(id) {
+		// The common case, a tap with no notice: no encoder needed.
+		body = append(append(append(make([]byte, 0, 32+len(id)), `{"callback_query_id":"`...), id...), `"}`...)
+	} else {
+		var err error
+		body, err = json.Marshal(struct {
+			ID   string `json:"callback_query_id"`
+			Text string `json:"text,omitempty"`
+		}{id, text})
+		if err != nil {
+			return err
+		}
 	}
 	return b.call(ctx, "answerCallbackQuery", body)
+}
+
+// plainID reports whether a callback query id needs no JSON escaping:
+// Telegram's are digits.
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return id != ""
 }
 
 // call sends one request, retrying as b.retry allows.
