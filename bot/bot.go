@@ -65,7 +65,6 @@ type Bot struct {
 	retry    Retry
 	dispatch *dispatcher
 	metrics  *metrics
-	throttle throttle
 	username atomic.Pointer[string]
 	// reached is set once Telegram has answered getMe or getUpdates: the
 	// token works and the network is there.
@@ -450,11 +449,8 @@ func (b *Bot) call(ctx context.Context, method string, body []byte) error {
 	return b.retry.do(ctx, func() error {
 		err := b.api.call(ctx, method, body, nil)
 		b.metrics.call(method, err)
-		if err == nil {
-			b.throttle.accepted()
-		}
 		return err
-	}, b.metrics.wait, &b.throttle)
+	}, b.metrics.wait)
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now() }

@@ -207,3 +207,8 @@ func (h *harness) waitHandledFor(id int64, d time.Duration) bool {
 	}
 	return true
 }
+
+// unsupportedLang is a language_code the guide can never be written in
+// (ISO 639 "zxx", no linguistic content): a user whose app sends it gets
+// English, whatever languages are added later.
+const unsupportedLang = "zxx"

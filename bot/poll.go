@@ -19,7 +19,7 @@ func (b *Bot) poll(ctx context.Context) error {
 		err := b.api.call(ctx, "deleteWebhook", []byte(`{}`), nil)
 		b.metrics.call("deleteWebhook", err)
 		return err
-	}, b.metrics.wait, nil); err != nil {
+	}, b.metrics.wait); err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}

@@ -97,7 +97,7 @@ func (b *Bot) setProfile(ctx context.Context) error {
 				ShortDescription string `json:"short_description"`
 				Lang             string `json:"language_code,omitempty"`
 			}{p.short, p.code}, nil)
-		}, nil, nil)
+		}, nil)
 		if err != nil {
 			failed++
 			b.log.Warn("profile not set", "lang", p.code, "class", Class(err), "err", err)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -79,11 +78,11 @@ func Class(err error) string {
 }
 
 // do runs f until it succeeds, fails for good, or runs out of tries.
-// waiting, if set, hears of each wait before a retry; lifted, if set, may
-// end a wait for a 429 early (see throttle).
-func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.Duration), lifted *throttle) error {
+// After a 429 it waits the whole retry_after Telegram gave, never less:
+// calling during the window only makes Telegram throttle the bot longer.
+// waiting, if set, hears of each wait before a retry.
+func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.Duration)) error {
 	faults, limits := 1, 0
-	woken := false
 	for {
 		err := f()
 		if err == nil || ctx.Err() != nil {
@@ -107,63 +106,13 @@ func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.
 		if waiting != nil {
 			waiting(err, d)
 		}
-		var early <-chan struct{}
-		leave := func() {}
-		if lifted != nil && !woken && Class(err) == ClassRateLimited {
-			early, leave = lifted.join()
-		}
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			leave()
 			return err
 		case <-t.C:
-		case <-early:
-			// Once a request: if Telegram refuses again, wait it out.
-			t.Stop()
-			woken = true
 		}
-		leave()
-	}
-}
-
-// throttle ends the 429 waits of many chats together once Telegram takes
-// a request again. Each waiting request wakes at its own retry_after,
-// which Telegram rounds to whole seconds: without this, the chats that
-// met the throttle first would often be served last. It wakes waiters only
-// when several wait at once (Telegram throttling the bot, not one chat),
-// and each request at most once, so a single flooded chat is not retried
-// early again and again.
-type throttle struct {
-	mu      sync.Mutex
-	waiting int
-	lift    chan struct{}
-}
-
-// join registers a waiting request; leave must be called when it stops
-// waiting.
-func (t *throttle) join() (lifted <-chan struct{}, leave func()) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.lift == nil {
-		t.lift = make(chan struct{})
-	}
-	t.waiting++
-	return t.lift, func() {
-		t.mu.Lock()
-		t.waiting--
-		t.mu.Unlock()
-	}
-}
-
-// accepted reports a request Telegram took, and wakes the waiters.
-func (t *throttle) accepted() {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.waiting >= 2 {
-		close(t.lift)
-		t.lift = make(chan struct{})
 	}
 }
 

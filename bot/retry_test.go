@@ -37,7 +37,7 @@ func TestRetryBudgets(t *testing.T) {
 					return tt.errs[tries-1]
 				}
 				return nil
-			}, func(error, time.Duration) { waits++ }, nil)
+			}, func(error, time.Duration) { waits++ })
 			if tries != tt.wantTries || (err != nil) != tt.wantErr {
 				t.Errorf("tries = %d, err = %v; want %d tries, error %v", tries, err, tt.wantTries, tt.wantErr)
 			}
@@ -53,7 +53,7 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tries := 0
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	err := r.do(ctx, func() error { tries++; return &APIError{Code: 429, RetryAfter: 3600} }, nil, nil)
+	err := r.do(ctx, func() error { tries++; return &APIError{Code: 429, RetryAfter: 3600} }, nil)
 	if tries != 1 || err == nil {
 		t.Errorf("tries = %d, err = %v; want one try and the error once the context ends", tries, err)
 	}
@@ -84,51 +84,35 @@ func TestClass(t *testing.T) {
 	}
 }
 
-// TestThrottleLiftWakesWaitersTogether has three requests wait out a 429
-// with different retry_after: once Telegram takes one request, the others
-// try again at once instead of sleeping on.
-func TestThrottleLiftWakesWaitersTogether(t *testing.T) {
-	r := Retry{Attempts: 3, RateLimits: 5, MaxRetryAfter: time.Hour}
-	var th throttle
-	results := make(chan time.Duration, 3)
-	start := time.Now()
-	var open sync.WaitGroup
-	open.Add(3)
-	for _, wait := range []int{3600, 3600, 1} {
+// TestRetryAfterIsAPromise has several requests refused with 429 while
+// others succeed around them: none is sent again before its own
+// retry_after has fully passed.
+func TestRetryAfterIsAPromise(t *testing.T) {
+	r := Retry{Attempts: 3, RateLimits: 3, Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Minute}
+	var wg sync.WaitGroup
+	early := make(chan time.Duration, 10)
+	for i := range 4 {
+		wg.Add(1)
 		go func() {
-			tries := 0
+			defer wg.Done()
+			var refused time.Time
 			r.do(context.Background(), func() error {
-				if tries++; tries == 1 {
-					open.Done()
-					return &APIError{Code: 429, RetryAfter: wait}
+				if refused.IsZero() && i < 3 {
+					refused = time.Now()
+					return &APIError{Code: 429, RetryAfter: 1}
+				}
+				if !refused.IsZero() {
+					if waited := time.Since(refused); waited < time.Second {
+						early <- waited
+					}
 				}
 				return nil
-			}, nil, &th)
-			th.accepted()
-			results <- time.Since(start)
+			}, nil)
 		}()
 	}
-	open.Wait()
-	for range 3 {
-		select {
-		case d := <-results:
-			if d > 5*time.Second {
-				t.Fatalf("a request waited %v; it should have followed the first accepted one", d)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatal("requests still waiting an hour after Telegram took one")
-		}
-	}
-}
-
-func TestThrottleDoesNotWakeALoneChat(t *testing.T) {
-	var th throttle
-	lifted, leave := th.join()
-	defer leave()
-	th.accepted()
-	select {
-	case <-lifted:
-		t.Error("one throttled chat was woken by another chat's success")
-	default:
+	wg.Wait()
+	close(early)
+	for d := range early {
+		t.Errorf("a request refused with retry_after 1 s was sent again after %v", d)
 	}
 }

@@ -297,7 +297,7 @@ func TestTranscriptOddInput(t *testing.T) {
 }
 
 func TestTranscriptLanguage(t *testing.T) {
-	got := conversation(t, telegramtest.User{ID: 1002, Lang: "de"}, []step{
+	got := conversation(t, telegramtest.User{ID: 1002, Lang: unsupportedLang}, []step{
 		{send: "/start"},
 		{tap: "🌐 Language"},
 		{tap: "English"},
@@ -334,7 +334,7 @@ func TestTranscriptEveryLanguage(t *testing.T) {
 // topic open that screen in that language and remember the choice; a
 // broken link is ignored (never echoed) and opens the main menu.
 func TestTranscriptDeepLinks(t *testing.T) {
-	got := conversation(t, telegramtest.User{ID: 1003, Lang: "de"}, []step{
+	got := conversation(t, telegramtest.User{ID: 1003, Lang: unsupportedLang}, []step{
 		{send: "/start ar_appeal"},
 		{send: "/menu"},
 		{send: "/start sr-Latn_help"},

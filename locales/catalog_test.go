@@ -117,7 +117,7 @@ func TestMatchEnglishAndNone(t *testing.T) {
 		{"en-gb", "en"},
 		{"ru", ""},
 		{"be", ""},
-		{"de", ""},
+		{"zxx", ""}, // never a language of the guide
 		{"pt-br", ""},
 		{"", ""},
 		{"garbage!!", ""},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -112,7 +113,7 @@ type LoadResult struct {
 // NewLoad starts the fake Bot API on a loopback port.
 func NewLoad(cfg LoadConfig) (*Load, error) {
 	if len(cfg.Langs) == 0 {
-		cfg.Langs = []string{"sq", "sr", "en", "uk", "ar", "tr", "fa", "fr", "de"}
+		return nil, errors.New("load: no language codes for the simulated users")
 	}
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 1

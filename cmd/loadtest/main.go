@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"asylumguide/bot/telegramtest"
+	"asylumguide/locales"
 )
 
 func main() {
@@ -112,8 +113,12 @@ func run(args []string, out io.Writer) error {
 		rep.BinaryMB = float64(fi.Size()) / 1e6
 	}
 
+	langs, err := languageCodes()
+	if err != nil {
+		return err
+	}
 	cfg := telegramtest.LoadConfig{
-		Token: telegramtest.Token, Users: *users, Steps: *steps, Duration: *duration, Rate: *rate,
+		Langs: langs, Token: telegramtest.Token, Users: *users, Steps: *steps, Duration: *duration, Rate: *rate,
 		Fail429: *fail429, RetryAfter: *retryAfter, Throttle: *throttle, ThrottleAt: *throttleAt, Latency: *latency, Think: *think, Warmup: *warmup,
 	}
 	listen, err := freePort()
@@ -466,4 +471,24 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 	fmt.Fprintf(w, "  bot start-up        %v to ready (own measure), %v from exec to /healthz\n", r.StartupInternal, r.StartupToHealthy.Round(time.Millisecond))
 	fmt.Fprintf(w, "  bot binary          %.1f MB; exit after SIGTERM: %s in %v\n", r.BinaryMB, r.BotExit, r.ShutdownAfterStart.Round(time.Millisecond))
 	fmt.Fprintf(w, "  bot warnings        %d\n", r.BotWarnings)
+}
+
+// languageCodes are the Telegram language_code values the simulated users
+// send: the base code of each of the guide's languages, and one it will
+// never have ("ja"), which gets English.
+func languageCodes() ([]string, error) {
+	cat, err := locales.Load()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var codes []string
+	for _, l := range cat.Languages() {
+		code, _, _ := strings.Cut(l.Tag, "-")
+		if !seen[code] {
+			seen[code] = true
+			codes = append(codes, code)
+		}
+	}
+	return append(codes, "ja"), nil
 }
