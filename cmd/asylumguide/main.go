@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -150,7 +151,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.webhookSecret, "webhook-secret", env("ASYLUMGUIDE_WEBHOOK_SECRET", ""), "secret Telegram sends with each webhook call; random if empty (env ASYLUMGUIDE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.listen, "listen", env("ASYLUMGUIDE_LISTEN", ":8080"), "address for the webhook, /healthz, /readyz and /metrics (env ASYLUMGUIDE_LISTEN)")
 	fs.StringVar(&c.log, "log", env("ASYLUMGUIDE_LOG", "text"), "log format and level: text|json, optionally with debug|info|warn|error, e.g. json,debug (env ASYLUMGUIDE_LOG)")
-	fs.IntVar(&c.workers, "workers", 64, "updates handled at once")
+	workers, err := envInt(getenv, "ASYLUMGUIDE_WORKERS", 64)
+	if err != nil {
+		return nil, err
+	}
+	fs.IntVar(&c.workers, "workers", workers, "updates handled at once (env ASYLUMGUIDE_WORKERS)")
 	fs.StringVar(&c.pprof, "pprof", env("ASYLUMGUIDE_PPROF", ""), "address for Go's profiler (net/http/pprof), e.g. 127.0.0.1:6060; off if empty. Never expose it publicly (env ASYLUMGUIDE_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -185,6 +190,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, errors.New("-workers must be at least 1")
 	}
 	return c, nil
+}
+
+// envInt reads a whole number from the environment, def if unset.
+func envInt(getenv func(string) string, name string, def int) (int, error) {
+	v := getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%s %q is not a whole number", name, v)
+	}
+	return n, nil
 }
 
 // logOptions reads ASYLUMGUIDE_LOG: a format (text, json) and a level
