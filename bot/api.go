@@ -22,15 +22,15 @@ const DefaultAPIURL = "https://api.telegram.org"
 // large updates stays far below it.
 const maxResponse = 8 << 20
 
-// APIError is an answer from the Bot API with ok=false.
-type APIError struct {
+// apiError is an answer from the Bot API with ok=false.
+type apiError struct {
 	Method      string
 	Code        int
 	Description string
 	RetryAfter  int // seconds, with Code 429
 }
 
-func (e *APIError) Error() string {
+func (e *apiError) Error() string {
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("telegram %s: %d %s (retry after %ds)", e.Method, e.Code, e.Description, e.RetryAfter)
 	}
@@ -211,7 +211,7 @@ func decodeAnswer(method string, status int, b []byte, result any) error {
 		if code == 0 {
 			code = status
 		}
-		return &APIError{Method: method, Code: code, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
+		return &apiError{Method: method, Code: code, Description: r.Description, RetryAfter: r.Parameters.RetryAfter}
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ type Config struct {
 	// updates waiting for them (4096 if 0), PerChat those of one chat (8
 	// if 0).
 	Workers, MaxPending, PerChat int
-	Retry                        Retry         // DefaultRetry if zero
+	Retry                        Retry         // defaultRetry if zero
 	PollTimeout                  time.Duration // long-poll wait; 50s if 0
 	DrainTimeout                 time.Duration // at shutdown; 10s if 0
 	// Username is the bot's @username, for commands such as
@@ -103,10 +103,10 @@ func New(cfg Config) (*Bot, error) {
 		cfg.PerChat = 8
 	}
 	if cfg.Retry.Attempts == 0 {
-		cfg.Retry = DefaultRetry
+		cfg.Retry = defaultRetry
 	}
 	if cfg.Retry.RateLimits == 0 {
-		cfg.Retry.RateLimits = DefaultRetry.RateLimits
+		cfg.Retry.RateLimits = defaultRetry.RateLimits
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second

@@ -24,8 +24,8 @@ type Retry struct {
 	MaxRetryAfter time.Duration
 }
 
-// DefaultRetry rides out minutes of throttling or a short outage.
-var DefaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
+// defaultRetry rides out minutes of throttling or a short outage.
+var defaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
 
 // Error classes, for logs and metrics: they say what went wrong without
 // saying anything about the user.
@@ -44,7 +44,7 @@ const (
 
 // Class names the kind of a Bot API or store error.
 func Class(err error) string {
-	var api *APIError
+	var api *apiError
 	var te *transportError
 	var se *storeError
 	switch {
@@ -120,7 +120,7 @@ func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.
 // MaxRetryAfter.
 func (r Retry) retryAfter(err error) time.Duration {
 	secs := 1
-	var api *APIError
+	var api *apiError
 	if errors.As(err, &api) && api.RetryAfter > 0 {
 		secs = api.RetryAfter
 	}
@@ -150,14 +150,14 @@ func (r Retry) backoff(n int) time.Duration {
 // notModified reports the harmless error of editing a message to what it
 // already shows (a double tap).
 func notModified(err error) bool {
-	var api *APIError
+	var api *apiError
 	return errors.As(err, &api) && api.Code == 400 && strings.Contains(api.Description, "message is not modified")
 }
 
 // cannotEdit reports that the message to edit is gone or too old, so the
 // screen must come as a new message.
 func cannotEdit(err error) bool {
-	var api *APIError
+	var api *apiError
 	if !errors.As(err, &api) || api.Code != 400 {
 		return false
 	}

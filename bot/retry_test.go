@@ -10,8 +10,8 @@ import (
 
 func TestRetryBudgets(t *testing.T) {
 	r := Retry{Attempts: 3, RateLimits: 4, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxRetryAfter: time.Millisecond}
-	limited := &APIError{Method: "sendMessage", Code: 429, RetryAfter: 1}
-	server := &APIError{Method: "sendMessage", Code: 502}
+	limited := &apiError{Method: "sendMessage", Code: 429, RetryAfter: 1}
+	server := &apiError{Method: "sendMessage", Code: 502}
 	tests := []struct {
 		name      string
 		errs      []error // what each try returns; nil after the list
@@ -25,8 +25,8 @@ func TestRetryBudgets(t *testing.T) {
 		{"server errors beyond the attempts", []error{server, server, server, server}, 3, true},
 		{"429s do not use up fault attempts", []error{server, limited, limited, server, limited}, 6, false},
 		{"network fault", []error{&transportError{Method: "x", Err: errTimeout}}, 2, false},
-		{"blocked: no retry", []error{&APIError{Code: 403, Description: "Forbidden: bot was blocked by the user"}}, 1, true},
-		{"bad request: no retry", []error{&APIError{Code: 400, Description: "Bad Request: chat not found"}}, 1, true},
+		{"blocked: no retry", []error{&apiError{Code: 403, Description: "Forbidden: bot was blocked by the user"}}, 1, true},
+		{"bad request: no retry", []error{&apiError{Code: 400, Description: "Bad Request: chat not found"}}, 1, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	tries := 0
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	err := r.do(ctx, func() error { tries++; return &APIError{Code: 429, RetryAfter: 3600} }, nil)
+	err := r.do(ctx, func() error { tries++; return &apiError{Code: 429, RetryAfter: 3600} }, nil)
 	if tries != 1 || err == nil {
 		t.Errorf("tries = %d, err = %v; want one try and the error once the context ends", tries, err)
 	}
@@ -64,13 +64,13 @@ func TestClass(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&APIError{Code: 429}, ClassRateLimited},
-		{&APIError{Code: 500}, ClassServer},
-		{&APIError{Code: 403}, ClassBlocked},
-		{&APIError{Code: 401}, ClassAuth},
-		{&APIError{Code: 404}, ClassAuth},
-		{&APIError{Code: 409}, ClassConflict},
-		{&APIError{Code: 400}, ClassBadRequest},
+		{&apiError{Code: 429}, ClassRateLimited},
+		{&apiError{Code: 500}, ClassServer},
+		{&apiError{Code: 403}, ClassBlocked},
+		{&apiError{Code: 401}, ClassAuth},
+		{&apiError{Code: 404}, ClassAuth},
+		{&apiError{Code: 409}, ClassConflict},
+		{&apiError{Code: 400}, ClassBadRequest},
 		{&transportError{Err: errTimeout}, ClassNetwork},
 		{&transportError{Err: context.DeadlineExceeded}, ClassNetwork},
 		{context.Canceled, ClassCanceled},
@@ -99,7 +99,7 @@ func TestRetryAfterIsAPromise(t *testing.T) {
 			r.do(context.Background(), func() error {
 				if refused.IsZero() && i < 3 {
 					refused = time.Now()
-					return &APIError{Code: 429, RetryAfter: 1}
+					return &apiError{Code: 429, RetryAfter: 1}
 				}
 				if !refused.IsZero() {
 					if waited := time.Since(refused); waited < time.Second {
