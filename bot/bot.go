@@ -52,6 +52,9 @@ type Config struct {
 	Metrics prometheus.Registerer
 	// Now is the clock, for the appeal-deadline helper; time.Now if nil.
 	Now func() time.Time
+	// Guide returns the whole guide in a language as one HTML document,
+	// for "Save the whole guide"; the button does nothing if nil.
+	Guide func(lang string) ([]byte, error)
 }
 
 // Bot answers updates with screens of the guide.
@@ -66,6 +69,8 @@ type Bot struct {
 	dispatch *dispatcher
 	metrics  *metrics
 	username atomic.Pointer[string]
+	cards    cardResults
+	guides   guideFiles
 	// reached is set once Telegram has answered getMe or getUpdates: the
 	// token works and the network is there.
 	reached atomic.Bool
@@ -217,6 +222,10 @@ func (b *Bot) handle(ctx context.Context, u *update) (flows.ID, string, error) {
 		return b.onCallback(ctx, u.CallbackQuery)
 	case u.Message != nil:
 		return b.onMessage(ctx, u.Message)
+	case u.InlineQuery != nil:
+		return b.onInline(ctx, u.InlineQuery)
+	case u.ChosenInline != nil:
+		return b.onChosenInline(u.ChosenInline)
 	}
 	// Edited messages, channel posts, inline queries and membership
 	// changes need no answer.
@@ -251,9 +260,23 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 	lang, storeErr := b.language(m.From)
 	node := flows.Main
 	remember := false
-	if name, arg, ok := parseCommand(m.Text, b.botUsername()); ok {
+	name, arg, isCommand := parseCommand(m.Text, b.botUsername())
+	if !isCommand && m.Text != "" {
+		// A typed question: the answer lists the screens it finds. The
+		// text is searched and forgotten; it is never logged or counted.
+		sc, found, err := b.screens.Search(lang, m.Text)
+		if err != nil {
+			return "", lang, err
+		}
+		b.metrics.search(lang, found)
+		return "search", lang, errors.Join(b.send(ctx, m.Chat.ID, sc), storeErr)
+	}
+	if isCommand {
 		if c, ok := flows.LookupCommand(name); ok {
 			node = c.Node
+			if c.Guide {
+				return node, lang, joinStore(b.sendGuide(ctx, m.Chat.ID, lang), storeErr)
+			}
 			if c.Forget {
 				if err := b.cfg.Prefs.Forget(m.From.ID); err != nil {
 					node = flows.ForgetFailed
@@ -278,6 +301,9 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 	}
 	return node, lang, errors.Join(err, storeErr)
 }
+
+// joinStore joins the error of a reply with that of the store.
+func joinStore(err, storeErr error) error { return errors.Join(err, storeErr) }
 
 // remember stores a user's language choice. It runs after the reply has
 // gone: the person does not wait for the disk, and a failed write still
@@ -331,6 +357,9 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 		node = sc.Node
 	}
 	err = b.showCallback(ctx, q, sc, notice)
+	if act.Kind == flows.SendGuide && q.Message != nil && q.Message.Chat.Type == "private" {
+		err = errors.Join(err, b.sendGuide(ctx, q.Message.Chat.ID, lang))
+	}
 	if act.Kind == flows.SetLanguage {
 		storeErr = errors.Join(storeErr, b.remember(q.From.ID, act.Lang))
 	}

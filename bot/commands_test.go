@@ -108,7 +108,7 @@ func TestMessageTailIsValidJSON(t *testing.T) {
 			Text      string `json:"text"`
 			ParseMode string `json:"parse_mode"`
 			Markup    struct {
-				Rows [][]map[string]string `json:"inline_keyboard"`
+				Rows [][]map[string]any `json:"inline_keyboard"`
 			} `json:"reply_markup"`
 		}
 		if err := json.Unmarshal(body, &v); err != nil {

@@ -82,8 +82,11 @@ func FuzzHandle(f *testing.F) {
 			known[t] = true
 		}
 		known[s.Saved(tag)] = true
-		if t, err := s.Text(tag, flows.MsgDeadlineFuture, nil); err == nil {
-			known[t] = true
+		// Pop-ups and answers that are not screens of the tree.
+		for _, id := range []string{flows.MsgDeadlineFuture, flows.MsgSearchFound, flows.MsgSearchNone, flows.MsgGuideFailed, flows.MsgLanguageNotSaved} {
+			if t, err := s.Text(tag, id, nil); err == nil {
+				known[strings.TrimSpace(t)] = true
+			}
 		}
 	}
 	rec := &recorder{}

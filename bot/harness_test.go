@@ -126,6 +126,7 @@ func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 		PollTimeout: time.Second,
 		Now:         func() time.Time { return testNow },
 		Retry:       Retry{Attempts: 5, RateLimits: 20, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second},
+		Guide:       testGuide,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -212,3 +213,9 @@ func (h *harness) waitHandledFor(id int64, d time.Duration) bool {
 // (ISO 639 "zxx", no linguistic content): a user whose app sends it gets
 // English, whatever languages are added later.
 const unsupportedLang = "zxx"
+
+// testGuide stands in for the printed guide: a small HTML page in the
+// language asked for.
+func testGuide(lang string) ([]byte, error) {
+	return []byte(`<!doctype html><html lang="` + lang + `"><title>Kosovo Asylum Guide</title></html>`), nil
+}

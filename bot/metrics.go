@@ -28,13 +28,17 @@ type metrics struct {
 	waits    *prometheus.CounterVec // 429 and backoff waits, by reason
 	waited   *prometheus.CounterVec // seconds waited, by reason
 	latency  prometheus.Histogram
+	searches map[screenKey]prometheus.Counter // by language, and found or not
+	inlines  *prometheus.CounterVec           // inline queries, by language
+	shares   *prometheus.CounterVec           // chosen cards, by language and topic
+	guides   *prometheus.CounterVec           // guide documents, by language and how
 }
 
 // updateKinds are the values of update.kind().
-var updateKinds = []string{"callback", "command", "text", "media", "edited_message", "channel_post", "inline_query", "my_chat_member", "other"}
+var updateKinds = []string{"callback", "command", "text", "media", "edited_message", "channel_post", "inline_query", "chosen_inline_result", "my_chat_member", "other"}
 
 // apiMethods are the Bot API methods the hot path calls.
-var apiMethods = []string{"sendMessage", "editMessageText", "answerCallbackQuery", "getUpdates", "deleteWebhook"}
+var apiMethods = []string{"sendMessage", "editMessageText", "answerCallbackQuery", "answerInlineQuery", "sendDocument", "getUpdates", "deleteWebhook"}
 
 // apiResults are "ok" and the error classes.
 var apiResults = []string{"ok", ClassRateLimited, ClassServer, ClassNetwork, ClassBlocked, ClassBadRequest, ClassAuth, ClassConflict, ClassCanceled, ClassOther}
@@ -69,7 +73,19 @@ func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, pre
 		Help:    "Time to handle one update, Bot API calls included.",
 		Buckets: []float64{.00025, .0005, .001, .002, .003, .004, .005, .0075, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
-	m := &metrics{updates: map[string]prometheus.Counter{}, screens: map[screenKey]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, waits: waits, waited: waited, latency: latency}
+	searches := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "asylumguide_searches_total", Help: "Typed questions, by language and result (found or none). What was typed is never kept.",
+	}, []string{"lang", "result"})
+	inlines := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "asylumguide_inline_queries_total", Help: "Inline queries (people about to share a topic), by language.",
+	}, []string{"lang"})
+	shares := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "asylumguide_shared_cards_total", Help: "Topic cards shared into a chat, by language and topic (needs inline feedback on in @BotFather).",
+	}, []string{"lang", "topic"})
+	guides := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "asylumguide_guide_documents_total", Help: "Whole-guide documents sent, by language and how: uploaded, cached (sent by file_id) or failed.",
+	}, []string{"lang", "how"})
+	m := &metrics{inlines: inlines, shares: shares, guides: guides, updates: map[string]prometheus.Counter{}, screens: map[screenKey]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, waits: waits, waited: waited, latency: latency}
 	for _, k := range updateKinds {
 		m.updates[k] = updates.WithLabelValues(k)
 	}
@@ -78,13 +94,19 @@ func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, pre
 			m.screens[screenKey{l.Tag, n.ID}] = screens.WithLabelValues(string(n.ID), l.Tag)
 		}
 	}
+	m.searches = map[screenKey]prometheus.Counter{}
+	for _, l := range s.Languages() {
+		for _, r := range []flows.ID{"found", "none"} {
+			m.searches[screenKey{l.Tag, r}] = searches.WithLabelValues(l.Tag, string(r))
+		}
+	}
 	for _, method := range apiMethods {
 		m.calls[method] = map[string]prometheus.Counter{}
 		for _, r := range apiResults {
 			m.calls[method][r] = calls.WithLabelValues(method, r)
 		}
 	}
-	collectors := []prometheus.Collector{updates, screens, calls, waits, waited, latency,
+	collectors := []prometheus.Collector{updates, screens, calls, waits, waited, latency, searches, inlines, shares, guides,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "asylumguide_updates_pending", Help: "Updates accepted and not yet handled.",
 		}, func() float64 { p, _ := d.stats(); return float64(p) }),
@@ -110,6 +132,41 @@ func (m *metrics) update(kind string, d time.Duration) {
 func (m *metrics) shown(sc *render.Screen) {
 	if c, ok := m.screens[screenKey{sc.Lang, sc.Node}]; ok {
 		c.Inc()
+	}
+}
+
+func (m *metrics) search(lang string, found bool) {
+	result := flows.ID("none")
+	if found {
+		result = "found"
+	}
+	if c, ok := m.searches[screenKey{lang, result}]; ok {
+		c.Inc()
+	}
+}
+
+// known reports whether a label value is one the bot set up, so that
+// forged input cannot create new label values.
+func (m *metrics) knownLang(lang string) bool {
+	_, ok := m.searches[screenKey{lang, "found"}]
+	return ok
+}
+
+func (m *metrics) inline(lang string) {
+	if m.knownLang(lang) {
+		m.inlines.WithLabelValues(lang).Inc()
+	}
+}
+
+func (m *metrics) shared(lang, topic string) {
+	if _, ok := flows.TopicNode(topic); ok && m.knownLang(lang) {
+		m.shares.WithLabelValues(lang, topic).Inc()
+	}
+}
+
+func (m *metrics) guide(lang, how string) {
+	if m.knownLang(lang) {
+		m.guides.WithLabelValues(lang, how).Inc()
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 // allowedUpdates are the update kinds the guide asks Telegram for.
-var allowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+var allowedUpdates = []string{"message", "callback_query", "inline_query", "chosen_inline_result", "my_chat_member"}
 
 // poll long-polls getUpdates until ctx ends. An update is confirmed to
 // Telegram (by asking for the next offset) only once the dispatcher has

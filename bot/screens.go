@@ -16,6 +16,17 @@ type keyboardButton struct {
 	Text string `json:"text"`
 	Data string `json:"callback_data,omitempty"`
 	URL  string `json:"url,omitempty"`
+	// Share opens the chat picker with the inline query filled in.
+	Share *chosenChat `json:"switch_inline_query_chosen_chat,omitempty"`
+	// Here starts an inline query in the current chat (a group).
+	Here *string `json:"switch_inline_query_current_chat,omitempty"`
+}
+
+// chosenChat is a SwitchInlineQueryChosenChat: the chats a card may go to.
+type chosenChat struct {
+	Query  string `json:"query"`
+	Users  bool   `json:"allow_user_chats"`
+	Groups bool   `json:"allow_group_chats"`
 }
 
 // tails holds, for every static screen, the end of its sendMessage or
@@ -66,6 +77,12 @@ func messageTail(text string, rows [][]render.Key) ([]byte, error) {
 			kb[i] = make([]keyboardButton, len(row))
 			for j, k := range row {
 				kb[i][j] = keyboardButton{Text: k.Text, Data: k.Data, URL: k.URL}
+				switch {
+				case k.ShareHere:
+					kb[i][j].Here = new(string)
+				case k.Share != "":
+					kb[i][j].Share = &chosenChat{Query: k.Share, Users: true, Groups: true}
+				}
 			}
 		}
 		b.WriteString(`,"reply_markup":`)
@@ -81,8 +98,9 @@ func messageTail(text string, rows [][]render.Key) ([]byte, error) {
 }
 
 // groupScreen is the answer to /start in a group: a button that opens a
-// private chat with the bot. No start parameter: opening the chat must
-// not store a language the person never chose.
+// private chat with the bot, and one that shares a topic's card into the
+// group. No start parameter: opening the chat must not store a language
+// the person never chose.
 func groupScreen(s *render.Screens, lang, username string) (*render.Screen, error) {
 	text, err := s.Text(lang, flows.MsgGroupBody, nil)
 	if err != nil {
@@ -92,6 +110,12 @@ func groupScreen(s *render.Screens, lang, username string) (*render.Screen, erro
 	if err != nil {
 		return nil, err
 	}
-	return &render.Screen{Node: "group", Lang: lang, Text: text,
-		Rows: [][]render.Key{{{Text: label, URL: "https://t.me/" + url.PathEscape(username)}}}}, nil
+	share, err := s.Text(lang, flows.MsgShareInGroup, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &render.Screen{Node: "group", Lang: lang, Text: text, Rows: [][]render.Key{
+		{{Text: label, URL: "https://t.me/" + url.PathEscape(username)}},
+		{{Text: share, ShareHere: true}},
+	}}, nil
 }

@@ -21,6 +21,8 @@ type step struct {
 	tap   string // press the button with this label on the current screen
 	press string // press the button on the current screen that sends this callback data
 	data  string // send this raw callback data (an old or forged button)
+	// inline types @<bot> and this query in some chat.
+	inline *string
 	// inaccessible presses on a message Telegram no longer shows the bot.
 	inaccessible bool
 }
@@ -56,6 +58,9 @@ func conversation(t *testing.T, user telegramtest.User, steps []step) string {
 			label := findLabel(t, current, s.press)
 			fmt.Fprintf(&out, "» user taps %q\n", label)
 			upd = telegramtest.Callback(user, msgID, s.press)
+		case s.inline != nil:
+			fmt.Fprintf(&out, "» user types @%s %s in another chat\n", telegramtest.Username, *s.inline)
+			upd = telegramtest.InlineQuery(user, *s.inline)
 		case s.data != "":
 			fmt.Fprintf(&out, "» user taps an old button with data %q\n", s.data)
 			if s.inaccessible {
@@ -136,9 +141,14 @@ func formatCall(c *telegramtest.Call) string {
 		for _, row := range m.Rows {
 			b.WriteString("│")
 			for _, k := range row {
-				if k.URL != "" {
+				switch {
+				case k.URL != "":
 					fmt.Fprintf(&b, " [%s ↗ %s]", k.Text, k.URL)
-				} else {
+				case k.Share != nil:
+					fmt.Fprintf(&b, " [%s ⇪ share %q, to private chats %v, groups %v]", k.Text, k.Share.Query, k.Share.Users, k.Share.Groups)
+				case k.Here != nil:
+					fmt.Fprintf(&b, " [%s ⇪ share in this chat]", k.Text)
+				default:
 					fmt.Fprintf(&b, " [%s → %s]", k.Text, k.Data)
 				}
 			}
@@ -150,10 +160,49 @@ func formatCall(c *telegramtest.Call) string {
 		} else {
 			b.WriteString("« answerCallbackQuery\n")
 		}
+	case "answerInlineQuery":
+		fmt.Fprintf(&b, "« answerInlineQuery (cache_time %s, is_personal %s)\n", c.Params["cache_time"], c.Params["is_personal"])
+		var results []inlineResult
+		json.Unmarshal([]byte(c.Params["results"]), &results)
+		for _, r := range results {
+			fmt.Fprintf(&b, "│ ▸ %s: %s\n│   %s\n", r.ID, r.Title, r.Description)
+			for _, line := range strings.Split(r.Content.Text, "\n") {
+				b.WriteString("│   │ " + line + "\n")
+			}
+			var m struct {
+				Rows [][]keyboardButton `json:"inline_keyboard"`
+			}
+			json.Unmarshal(r.Markup, &m)
+			for _, row := range m.Rows {
+				for _, k := range row {
+					fmt.Fprintf(&b, "│   [%s ↗ %s]\n", k.Text, k.URL)
+				}
+			}
+		}
+	case "sendDocument":
+		how := "by file_id " + c.Params["document"]
+		if name := c.Files["document"]; name != "" {
+			how = fmt.Sprintf("uploaded as %s, %s", name, sizeClass(len(c.Params["document"])))
+		}
+		fmt.Fprintf(&b, "« sendDocument %s\n│ caption: %s\n", how, c.Params["caption"])
 	default:
 		fmt.Fprintf(&b, "« %s\n", c.Method)
 	}
 	return b.String()
+}
+
+// sizeClass describes a file's size without a number that changes with
+// every edit of the guide.
+func sizeClass(n int) string {
+	switch {
+	case n == 0:
+		return "empty"
+	case n < 20<<10:
+		return "under 20 KB"
+	case n < 200<<10:
+		return "20–200 KB"
+	}
+	return "over 200 KB"
 }
 
 func previewState(c *telegramtest.Call) string {

@@ -11,15 +11,28 @@ type update struct {
 	EditedMessage *message       `json:"edited_message"`
 	ChannelPost   *message       `json:"channel_post"`
 	CallbackQuery *callbackQuery `json:"callback_query"`
-	InlineQuery   *struct {
-		ID string `json:"id"`
-	} `json:"inline_query"`
-	MyChatMember *struct {
+	InlineQuery   *inlineQuery   `json:"inline_query"`
+	ChosenInline  *chosenInline  `json:"chosen_inline_result"`
+	MyChatMember  *struct {
 		Chat          chat `json:"chat"`
 		NewChatMember struct {
 			Status string `json:"status"`
 		} `json:"new_chat_member"`
 	} `json:"my_chat_member"`
+}
+
+// inlineQuery is a person typing @<bot> in some chat: the guide lists
+// the topics they can share there.
+type inlineQuery struct {
+	ID    string `json:"id"`
+	From  user   `json:"from"`
+	Query string `json:"query"`
+}
+
+// chosenInline reports which card was shared (only when inline feedback
+// is switched on with @BotFather); the guide only counts it.
+type chosenInline struct {
+	ResultID string `json:"result_id"`
 }
 
 type user struct {
@@ -77,6 +90,8 @@ func (u *update) kind() string {
 		return "channel_post"
 	case u.InlineQuery != nil:
 		return "inline_query"
+	case u.ChosenInline != nil:
+		return "chosen_inline_result"
 	case u.MyChatMember != nil:
 		return "my_chat_member"
 	}
@@ -100,6 +115,8 @@ func (u *update) chatKey() int64 {
 		return u.ChannelPost.Chat.ID
 	case u.MyChatMember != nil:
 		return u.MyChatMember.Chat.ID
+	case u.InlineQuery != nil:
+		return u.InlineQuery.From.ID
 	}
 	return 0
 }

@@ -234,7 +234,7 @@ func (t *Tree) Calendar(year, month int, today Date) Screen {
 	if len(nav) > 0 {
 		s.Rows = append(s.Rows, nav)
 	}
-	return s.withNav()
+	return s.withShare().withNav()
 }
 
 // Deadline answers the date picker for a decision dated decision, on day

@@ -211,9 +211,12 @@ func TestCalendarLayout(t *testing.T) {
 	if !marked {
 		t.Error("today is not marked in the calendar")
 	}
-	nav := s.Rows[len(s.Rows)-2]
+	nav := s.Rows[len(s.Rows)-3]
 	if len(nav) != 1 || nav[0].Kind != ShowMonth || nav[0].Date != (Date{Year: 2026, Month: 2}) {
 		t.Errorf("arrows in today's month = %+v, want only the one to February", nav)
+	}
+	if share := s.Rows[len(s.Rows)-2]; share[0].Kind != Share || share[0].Topic != "deadline" {
+		t.Errorf("row before the last = %+v, want the Share button of the deadline topic", share)
 	}
 	back := s.Rows[len(s.Rows)-1]
 	if back[0].Target != Appeal || back[1].Target != Main {

@@ -155,13 +155,18 @@ var nodes = []*Node{
 
 // topics are the deep-link topics an NGO can put in a link, such as
 // t.me/<bot>?start=ar_appeal, in the order documentation lists them.
+// Each topic can be shared into any chat as a card (Telegram's inline
+// mode), written in the message "<node>_card"; Share puts a Share button on
+// the topic's own screen.
 var topics = []Topic{
-	{"apply", Apply},
-	{"protection", Protection},
-	{"appeal", Appeal},
-	{"help", Help},
-	{"rights", Rights},
-	{"detained", RightsDetained},
+	{Name: "apply", Node: Apply, Share: true},
+	{Name: "protection", Node: Protection},
+	{Name: "appeal", Node: Appeal, Share: true},
+	{Name: "deadline", Node: AppealDays, Share: true},
+	{Name: "help", Node: Help, Share: true},
+	{Name: "crpk", Node: HelpCRPK},
+	{Name: "rights", Node: Rights},
+	{Name: "detained", Node: RightsDetained},
 }
 
 // commands are the bot's commands. Those in the menu are listed, in this
@@ -173,5 +178,6 @@ var commands = []Command{
 	{Name: "language", Node: LanguagePicker, InMenu: true},
 	{Name: "help", Node: Usage, InMenu: true},
 	{Name: "privacy", Node: Privacy, InMenu: true},
+	{Name: "guide", Node: About, InMenu: true, Guide: true},
 	{Name: "forget", Node: Forgotten, InMenu: true, Forget: true},
 }

@@ -135,7 +135,26 @@ type Node struct {
 type Topic struct {
 	Name string
 	Node ID
+	// Share puts a button on the topic's screen that sends its card to
+	// another chat.
+	Share bool
 }
+
+// CardID is the message id of a topic's shared card.
+func (t Topic) CardID() string { return string(t.Node) + "_card" }
+
+// Message ids of sharing and saving.
+const (
+	MsgShare        = "share_button"
+	MsgShareOpen    = "share_open_button"
+	MsgShareNote    = "share_disclaimer"
+	MsgShareInGroup = "share_group_button"
+	MsgGuide        = "guide_button"
+	MsgGuideCaption = "guide_caption"
+	MsgGuideFailed  = "guide_failed"
+	// MsgLanguageNotSaved tells a person their choice could not be stored.
+	MsgLanguageNotSaved = "language_not_saved"
+)
 
 // Command is a bot command: /Name opens Node.
 type Command struct {
@@ -149,6 +168,8 @@ type Command struct {
 	InGroups bool
 	// Forget deletes the stored language before the screen is shown.
 	Forget bool
+	// Guide sends the whole guide as a file instead of a screen.
+	Guide bool
 }
 
 // Choice is a language the user can pick: its tag and its own name.
@@ -227,6 +248,8 @@ const (
 	ShowMonth                     // show the date picker at Date's month
 	PickDay                       // the decision is dated Date
 	Noop                          // a calendar cell that does nothing
+	Share                         // send Topic's card to another chat
+	SendGuide                     // send the whole guide as a file
 )
 
 // Button is one button of a screen. Label is a message id, except where
@@ -238,10 +261,11 @@ type Button struct {
 	Target  ID
 	Lang    string
 	URL     string
-	Date    Date // for ShowMonth (day 0) and PickDay
+	Date    Date   // for ShowMonth (day 0) and PickDay
+	Topic   string // for Share: the topic's name, the inline query it starts
 }
 
-// Data is the button's callback data; empty for URL buttons.
+// Data is the button's callback data; empty for URL and Share buttons.
 func (b Button) Data() string {
 	switch b.Kind {
 	case Navigate:
@@ -254,6 +278,8 @@ func (b Button) Data() string {
 		return DayData(b.Date)
 	case Noop:
 		return NoopData
+	case SendGuide:
+		return guideData
 	}
 	return ""
 }
@@ -303,7 +329,20 @@ func (t *Tree) Screen(id ID) Screen {
 	if n.Contact != nil {
 		s.Rows = append(s.Rows, contactRow(n.Contact))
 	}
-	return s.withNav()
+	if n.ID == About {
+		s.Rows = append(s.Rows, []Button{{Kind: SendGuide, Label: MsgGuide}})
+	}
+	return s.withShare().withNav()
+}
+
+// withShare adds the Share button to the screen of a topic that has one.
+func (s Screen) withShare() Screen {
+	for _, t := range topics {
+		if t.Node == s.Node.ID && t.Share {
+			s.Rows = append(s.Rows, []Button{{Kind: Share, Label: MsgShare, Topic: t.Name}})
+		}
+	}
+	return s
 }
 
 // contactRow opens the organisation's website and its address on a map.
@@ -351,6 +390,7 @@ func languageRows(langs []Choice) [][]Button {
 const (
 	navPrefix  = "v1:"
 	langPrefix = "v1:lang:"
+	guideData  = "v1:do:guide"
 	// MaxData is Telegram's limit on callback data, in bytes.
 	MaxData = 64
 )
@@ -375,6 +415,9 @@ func (t *Tree) Parse(data string) Action {
 	if a, ok := parseCalendar(data); ok {
 		return a
 	}
+	if data == guideData {
+		return Action{Kind: SendGuide}
+	}
 	if len(data) > len(langPrefix) && data[:len(langPrefix)] == langPrefix {
 		if tag := data[len(langPrefix):]; t.byLang[tag] {
 			return Action{Kind: SetLanguage, Lang: tag}
@@ -387,6 +430,36 @@ func (t *Tree) Parse(data string) Action {
 		}
 	}
 	return Action{Kind: Navigate, Target: Main}
+}
+
+// Message ids of the answers to a typed question.
+const (
+	MsgSearchFound = "search_found"
+	MsgSearchNone  = "search_none"
+)
+
+// Found answers a typed question with the screens a search found, best
+// first, one a row, then Main menu.
+func (t *Tree) Found(ids []ID) Screen {
+	s := Screen{Node: t.byID[Main], Texts: []string{MsgSearchFound}}
+	for _, id := range ids {
+		if _, ok := t.byID[id]; ok {
+			s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: id.ButtonID(), Target: id}})
+		}
+	}
+	s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: MsgMainMenu, Target: Main}})
+	return s
+}
+
+// NotFound answers a typed question the search found nothing for: the
+// main menu, and CRPK, since a person who types often has a problem.
+func (t *Tree) NotFound() Screen {
+	s := Screen{Node: t.byID[Main], Texts: []string{MsgSearchNone}}
+	for _, c := range t.byID[Main].Children {
+		s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: c.ButtonID(), Target: c}})
+	}
+	s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: HelpCRPK.ButtonID(), Target: HelpCRPK}})
+	return s
 }
 
 // TopicNode returns the node a deep-link topic opens.

@@ -245,3 +245,22 @@ func cyrillicMessages(latin []*i18n.Message) []*i18n.Message {
 	}
 	return out
 }
+
+// toLatin spells Serbian Cyrillic in Latin letters: the inverse of
+// ToCyrillic, without its keep-in-Latin words, which are Latin already.
+var toLatin = func() *strings.Replacer {
+	var pairs []string
+	for lat, cyr := range latinToCyrillic {
+		pairs = append(pairs, cyr, string(lat))
+	}
+	for _, d := range digraphs {
+		if d.latin != strings.ToUpper(d.latin) {
+			pairs = append(pairs, d.cyr, d.latin)
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+// ToSerbianLatin spells the Serbian Cyrillic letters of s in Latin, so
+// that a search typed in either script finds the same words.
+func ToSerbianLatin(s string) string { return toLatin.Replace(s) }

@@ -201,3 +201,24 @@ func TestMatchLanguageCodes(t *testing.T) {
 		}
 	}
 }
+
+func TestToSerbianLatin(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"жалба", "žalba"},
+		{"Људска права", "Ljudska prava"},
+		{"њихов џеп", "njihov džep"},
+		{"ђак ћуприја", "đak ćuprija"},
+		{"appeal", "appeal"},
+		{"апеляція", "apelяcія"}, // Ukrainian letters outside Serbian stay
+	}
+	for _, tt := range tests {
+		if got := ToSerbianLatin(tt.in); got != tt.want {
+			t.Errorf("ToSerbianLatin(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	for _, s := range []string{"žalba", "ljudska prava", "njihov džep", "đak"} {
+		if got := ToSerbianLatin(ToCyrillic(s)); got != s {
+			t.Errorf("round trip of %q gives %q", s, got)
+		}
+	}
+}

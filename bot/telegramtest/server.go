@@ -38,6 +38,9 @@ type Call struct {
 	At     time.Time
 	// MessageID is the id of the message a sendMessage call created.
 	MessageID int
+	// Files names the parameters that came as uploaded files, with
+	// their file names.
+	Files map[string]string
 }
 
 // Fault is what the server does instead of answering a call normally.
@@ -75,6 +78,8 @@ type Server struct {
 	webhook   string
 	faults    int
 	polls     int
+	uploads   int
+	fileIDs   map[string]bool
 }
 
 // New starts a fake Bot API that accepts token.
@@ -229,12 +234,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 401, "Unauthorized", 0)
 		return
 	}
-	params, err := parseParams(r)
+	params, files, err := parseParams(r)
 	if err != nil {
 		writeError(w, 400, "Bad Request: "+err.Error(), 0)
 		return
 	}
-	c := &Call{Method: method, Params: params, At: time.Now()}
+	c := &Call{Method: method, Params: params, At: time.Now(), Files: files}
 	if s.Fault != nil {
 		if f := s.Fault(c); f != nil {
 			s.mu.Lock()
@@ -303,6 +308,35 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%s,"date":%d,"chat":{"id":%s,"type":"private"},"text":"..."}}`,
 			jsonNumber(params["message_id"]), time.Now().Unix(), jsonNumber(params["chat_id"]))
+	case "sendDocument":
+		s.mu.Lock()
+		var id string
+		switch {
+		case files["document"] != "":
+			s.uploads++
+			id = fmt.Sprintf("doc-%d", s.uploads)
+			if s.fileIDs == nil {
+				s.fileIDs = map[string]bool{}
+			}
+			s.fileIDs[id] = true
+		case s.fileIDs[params["document"]]:
+			id = params["document"]
+		}
+		s.nextMsg++
+		msg := s.nextMsg
+		s.mu.Unlock()
+		if id == "" {
+			writeError(w, 400, "Bad Request: wrong remote file identifier specified", 0)
+			return
+		}
+		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"},"document":{"file_id":%q,"file_unique_id":%q}}}`,
+			msg, time.Now().Unix(), jsonNumber(params["chat_id"]), id, id)
+	case "answerInlineQuery":
+		if err := checkInlineResults(params["results"]); err != nil {
+			writeError(w, 400, "Bad Request: "+err.Error(), 0)
+			return
+		}
+		io.WriteString(w, `{"ok":true,"result":true}`)
 	case "getMe":
 		fmt.Fprintf(w, `{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Kosovo Asylum Guide","username":%q}}`, Username)
 	case "setWebhook":
@@ -409,10 +443,68 @@ func jsonNumber(s string) string {
 	return s
 }
 
+// Uploads returns how many files were uploaded with sendDocument (not
+// sent again by their file_id).
+func (s *Server) Uploads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.uploads
+}
+
+// checkInlineResults validates answerInlineQuery's results as Telegram
+// does: at most 50, each with a unique id of 1 to 64 bytes, a title and a
+// message, and buttons whose URLs are http(s) or tg links.
+func checkInlineResults(raw string) error {
+	var results []struct {
+		Type    string `json:"type"`
+		ID      string `json:"id"`
+		Title   string `json:"title"`
+		Content struct {
+			Text string `json:"message_text"`
+		} `json:"input_message_content"`
+		Markup struct {
+			Rows [][]struct {
+				Text string `json:"text"`
+				URL  string `json:"url"`
+			} `json:"inline_keyboard"`
+		} `json:"reply_markup"`
+	}
+	if err := json.Unmarshal([]byte(raw), &results); err != nil {
+		return fmt.Errorf("can't parse inline query results: %v", err)
+	}
+	if len(results) > 50 {
+		return errors.New("too many inline query results specified")
+	}
+	seen := map[string]bool{}
+	for _, r := range results {
+		switch {
+		case r.Type != "article":
+			return fmt.Errorf("unsupported result type %q", r.Type)
+		case r.ID == "" || len(r.ID) > 64:
+			return errors.New("RESULT_ID_INVALID")
+		case seen[r.ID]:
+			return errors.New("RESULT_ID_DUPLICATE")
+		case r.Title == "" || r.Content.Text == "":
+			return errors.New("result has no title or message text")
+		}
+		seen[r.ID] = true
+		for _, row := range r.Markup.Rows {
+			for _, b := range row {
+				u, err := url.Parse(b.URL)
+				if b.Text == "" || err != nil || !(u.Scheme == "https" || u.Scheme == "http" || u.Scheme == "tg") || u.Host == "" && u.Scheme != "tg" {
+					return fmt.Errorf("BUTTON_URL_INVALID: %q", b.URL)
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // parseParams reads a request body the way the Bot API does: JSON,
-// multipart/form-data or URL-encoded form, or the URL query.
-func parseParams(r *http.Request) (map[string]string, error) {
-	params := map[string]string{}
+// multipart/form-data or URL-encoded form, or the URL query. Parameters
+// that came as files are also named in files.
+func parseParams(r *http.Request) (params, files map[string]string, err error) {
+	params, files = map[string]string{}, map[string]string{}
 	for k, v := range r.URL.Query() {
 		params[k] = v[0]
 	}
@@ -422,13 +514,13 @@ func parseParams(r *http.Request) (map[string]string, error) {
 		var m map[string]json.RawMessage
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if len(bytes.TrimSpace(body)) == 0 {
-			return params, nil
+			return params, files, nil
 		}
 		if err := json.Unmarshal(body, &m); err != nil {
-			return nil, fmt.Errorf("invalid JSON body: %v", err)
+			return nil, nil, fmt.Errorf("invalid JSON body: %v", err)
 		}
 		for k, v := range m {
 			var s string
@@ -446,26 +538,29 @@ func parseParams(r *http.Request) (map[string]string, error) {
 				break
 			}
 			if err != nil {
-				return nil, fmt.Errorf("invalid multipart body: %v", err)
+				return nil, nil, fmt.Errorf("invalid multipart body: %v", err)
 			}
 			v, err := io.ReadAll(p)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			params[p.FormName()] = string(v)
+			if p.FileName() != "" {
+				files[p.FormName()] = p.FileName()
+			}
 		}
 	case "application/x-www-form-urlencoded":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		v, err := url.ParseQuery(string(body))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for k, vs := range v {
 			params[k] = vs[0]
 		}
 	}
-	return params, nil
+	return params, files, nil
 }

@@ -97,3 +97,10 @@ func GroupText(u User, chatID int64, text string) map[string]any {
 	chat := map[string]any{"id": chatID, "type": "supergroup", "title": "Volunteers"}
 	return map[string]any{"message": message(u, chat, map[string]any{"text": text})}
 }
+
+// InlineQuery is u typing @<bot> query in some chat.
+func InlineQuery(u User, query string) map[string]any {
+	return map[string]any{"inline_query": map[string]any{
+		"id": "iq-" + strconv.FormatInt(nextMessageID.Add(1), 10), "from": u.json(), "query": query, "offset": "", "chat_type": "private",
+	}}
+}

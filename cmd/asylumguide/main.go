@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"asylumguide/bot"
 	"asylumguide/data"
 	"asylumguide/flows"
+	"asylumguide/flows/paper"
 	guidepreview "asylumguide/flows/preview"
 	"asylumguide/flows/render"
 	"asylumguide/locales"
@@ -251,6 +253,18 @@ func warnStale(log *slog.Logger, tree *flows.Tree, today flows.Date) {
 	}
 }
 
+// guideDocument makes the whole guide in a language as the HTML document
+// people save from About (the same as "asylumguide export").
+func guideDocument(screens *render.Screens) func(lang string) ([]byte, error) {
+	return func(lang string) ([]byte, error) {
+		var b bytes.Buffer
+		if err := paper.Export(&b, screens, lang, paper.HTML); err != nil {
+			return nil, err
+		}
+		return b.Bytes(), nil
+	}
+}
+
 // errTokenRefused is what the operator reads when Telegram answers 401 or
 // 404: the token was revoked, or is not this bot's.
 var errTokenRefused = errors.New("telegram refused the token (401/404): get the current token from @BotFather (/mybots, API Token) and set TELEGRAM_BOT_TOKEN")
@@ -292,6 +306,7 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b, err := bot.New(bot.Config{
 		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers, Metrics: registry,
+		Now: now, Guide: guideDocument(screens),
 	})
 	if err != nil {
 		return err

@@ -80,7 +80,7 @@ func TestConfigErrorsAreOneClearLine(t *testing.T) {
 
 func TestPreviewWalksTheGuide(t *testing.T) {
 	var stdout, stderr syncBuffer
-	in := strings.NewReader("3\n1\nb\n9\nx\n5\n1\nm\nq\n")
+	in := strings.NewReader("3\n1\nb\n9\n5\n1\nm\ninterpreter\nq\n")
 	if code := run(context.Background(), []string{"preview", "-lang", "en"}, envOf(nil), in, &stdout, &stderr, nil); code != exitOK {
 		t.Fatalf("exit code %d, stderr %q", code, stderr.String())
 	}
@@ -88,7 +88,8 @@ func TestPreviewWalksTheGuide(t *testing.T) {
 	for _, want := range []string{
 		"Kosovo Asylum Guide", "  1) 📝 How to apply",
 		"The deadline: 15 days", "Law on Asylum, Art. 74",
-		"Type a number from 1 to 6",
+		"Type a number from 1 to 7, a word to search for",
+		"Here is what I found for your question", "1) 🗣️",
 		"Get legal help now", "+383 38 243 610", "1) 🌐 Website ↗ https://crpkosovo.org",
 		"On a phone this button opens https://crpkosovo.org",
 	} {

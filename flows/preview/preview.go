@@ -17,7 +17,7 @@ import (
 
 // Run runs the guide in a terminal: it prints a screen as plain text
 // with its buttons numbered, and reads the reader's choice from in: a
-// number, b (back), m (main menu) or q (quit). It needs no token and no
+// number, a word to search for, b (back), m (main menu) or q (quit). It needs no token and no
 // network, and reads any script piped to it. It returns at q or at the end
 // of in.
 func Run(s *render.Screens, lang string, today flows.Date, in io.Reader, out io.Writer) error {
@@ -55,7 +55,7 @@ func Run(s *render.Screens, lang string, today flows.Date, in io.Reader, out io.
 			}
 		}
 		show = true
-		fmt.Fprintf(w, "\n[1-%d, b back, m menu, q quit] > ", len(keys))
+		fmt.Fprintf(w, "\n[1-%d, a word to search, b back, m menu, q quit] > ", len(keys))
 		w.Flush()
 		if !r.Scan() {
 			fmt.Fprintln(w)
@@ -76,8 +76,15 @@ func Run(s *render.Screens, lang string, today flows.Date, in io.Reader, out io.
 			continue
 		}
 		i, err := strconv.Atoi(input)
+		if err != nil && input != "" {
+			// A word: search, as the bot does with a typed question.
+			if sc, _, err = s.Search(lang, input); err != nil {
+				return err
+			}
+			continue
+		}
 		if err != nil || i < 1 || i > len(keys) {
-			fmt.Fprintf(w, "Type a number from 1 to %d, or b, m or q.\n", len(keys))
+			fmt.Fprintf(w, "Type a number from 1 to %d, a word to search for, or b, m or q.\n", len(keys))
 			show = false
 			continue
 		}

@@ -11,7 +11,8 @@ import (
 // future date refused). A nil screen means the message stays as it is.
 func (s *Screens) Press(act flows.Action, lang string, today flows.Date) (*Screen, string, error) {
 	switch act.Kind {
-	case flows.Noop:
+	case flows.Noop, flows.SendGuide:
+		// The screen stays; the guide's file comes as a message of its own.
 		return nil, "", nil
 	case flows.SetLanguage:
 		return s.Get(act.Lang, flows.Main), s.Saved(act.Lang), nil

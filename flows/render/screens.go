@@ -32,12 +32,16 @@ type Screen struct {
 	Dated bool
 }
 
-// Key is a rendered button: pressing it sends Data back to the bot, or
-// opens URL.
+// Key is a rendered button: pressing it sends Data back to the bot,
+// opens URL, or, with Share set, opens the chat picker to send the card
+// of the topic Share names; ShareHere lists the cards to share in the
+// chat the button is in.
 type Key struct {
-	Text string
-	Data string
-	URL  string
+	Text      string
+	Data      string
+	URL       string
+	Share     string
+	ShareHere bool
 }
 
 // Screens holds every node in every language.
@@ -53,6 +57,11 @@ type Screens struct {
 	// dated holds the date picker's screens built today: calendars and
 	// answers depend on the day, so the cache is emptied when it changes.
 	dated datedCache
+	index *Index
+	// notFound is the answer to a question the search found nothing
+	// for, per language.
+	notFound []*Screen
+	cards    [][]Card // per language, in topic order
 }
 
 // New renders the tree in every language of the catalog. It fails if
@@ -85,8 +94,46 @@ func New(cat *locales.Catalog) (*Screens, error) {
 			return nil, err
 		}
 		s.saved = append(s.saved, saved)
+		nf, err := s.render(l, tree.NotFound())
+		if err != nil {
+			return nil, fmt.Errorf("render the search answer in %s: %w", l.Tag, err)
+		}
+		s.notFound = append(s.notFound, nf)
+		cards, err := s.renderCards(l.Tag)
+		if err != nil {
+			return nil, fmt.Errorf("render the shared cards in %s: %w", l.Tag, err)
+		}
+		s.cards = append(s.cards, cards)
 	}
+	index, err := NewIndex(s)
+	if err != nil {
+		return nil, fmt.Errorf("search index: %w", err)
+	}
+	s.index = index
 	return s, nil
+}
+
+// Notice is a short message in language tag, message id, with a Main menu
+// button: for what is not a screen of the guide, such as a file that
+// could not be sent.
+func (s *Screens) Notice(tag, id string) (*Screen, error) {
+	li := s.lang(tag)
+	main, _ := s.tree.Node(flows.Main)
+	return s.render(s.langs[li], flows.Screen{Node: main, Texts: []string{id},
+		Rows: [][]flows.Button{{{Kind: flows.Navigate, Label: flows.MsgMainMenu, Target: flows.Main}}}})
+}
+
+// Search answers a typed question in language tag: the screens it finds,
+// best first, or the main menu with CRPK when it finds none (found is
+// false). The text is searched and forgotten: the answer never holds it.
+func (s *Screens) Search(tag, text string) (sc *Screen, found bool, err error) {
+	li := s.lang(tag)
+	ids := s.index.Search(s.langs[li].Tag, text)
+	if len(ids) == 0 {
+		return s.notFound[li], false, nil
+	}
+	sc, err = s.render(s.langs[li], s.tree.Found(ids))
+	return sc, true, err
 }
 
 // Tree returns the menu tree the screens were built from.
@@ -185,7 +232,7 @@ func (s *Screens) render(l locales.Language, fs flows.Screen) (*Screen, error) {
 			if l.RTL && b.Kind == flows.ShowMonth && b.Literal {
 				label = mirrored(label)
 			}
-			keys = append(keys, Key{Text: label, Data: b.Data(), URL: b.URL})
+			keys = append(keys, Key{Text: label, Data: b.Data(), URL: b.URL, Share: b.Topic})
 		}
 		if l.RTL {
 			// Telegram lays a row out left to right even in Arabic and

@@ -82,8 +82,8 @@ func TestEveryScreenIsValid(t *testing.T) {
 					if n := utf16Len(k.Text); n > limit || n == 0 {
 						t.Errorf("%s: button %q is %d long; the limit in a row of %d is %d", name, k.Text, n, len(row), limit)
 					}
-					if (k.Data == "") == (k.URL == "") {
-						t.Errorf("%s: button %q needs exactly one of callback data and URL", name, k.Text)
+					if n := btoi(k.Data != "") + btoi(k.URL != "") + btoi(k.Share != ""); n != 1 {
+						t.Errorf("%s: button %q needs exactly one of callback data, URL and a topic to share", name, k.Text)
 					}
 					if len(k.Data) > flows.MaxData {
 						t.Errorf("%s: button %q has %d bytes of data", name, k.Text, len(k.Data))
@@ -352,7 +352,7 @@ func TestRightToLeftRows(t *testing.T) {
 		if head := cal.Rows[0]; head[first*6].Text != monday {
 			t.Errorf("%s: weekday row = %+v, want Monday at index %d", l.Tag, head, first*6)
 		}
-		arrows := cal.Rows[len(cal.Rows)-2]
+		arrows := cal.Rows[len(cal.Rows)-3]
 		if len(arrows) != 1 || arrows[0].Text != earlier || arrows[0].Data != flows.MonthData(2026, 2) {
 			t.Errorf("%s: month arrows = %+v, want %s to February", l.Tag, arrows, earlier)
 		}
@@ -360,9 +360,16 @@ func TestRightToLeftRows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		arrows = mid.Rows[len(mid.Rows)-2]
+		arrows = mid.Rows[len(mid.Rows)-3]
 		if arrows[first].Data != flows.MonthData(2026, 1) || arrows[last].Data != flows.MonthData(2026, 3) {
 			t.Errorf("%s: arrows in February = %+v, want the earlier month at index %d", l.Tag, arrows, first)
 		}
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
