@@ -44,8 +44,20 @@ type LoadConfig struct {
 	// before (storing a language choice, say).
 	Think time.Duration
 	// Webhook, if set, delivers updates by POST to this URL with
-	// WebhookSecret instead of through getUpdates.
+	// WebhookSecret instead of through getUpdates. A callback query
+	// answered in the webhook's response counts as answered then.
 	Webhook, WebhookSecret string
+	// Flood caps writes a second as Telegram does (the zero value caps
+	// nothing). Every retry_after the fake gives is enforced for its whole
+	// window, and calls made before it passed are counted.
+	Flood Flood
+	// Spread starts the users one after another over this time, as a
+	// crowd following a link does; 0 starts them all at once.
+	Spread time.Duration
+	// ScreenWait is how long a user whose tap was answered waits for the
+	// new screen before tapping again (300 ms if 0): a blank calendar
+	// cell or a future day changes nothing on the screen.
+	ScreenWait time.Duration
 }
 
 // Load is a fake Bot API built for load runs and the simulated users that
@@ -68,16 +80,23 @@ type Load struct {
 	msgID     atomic.Int64
 	queue     chan []byte
 	calls     sync.Map // method -> *atomic.Int64
-	faults    atomic.Int64
 	rng       sync.Pool
 	bufs      sync.Pool
 
 	// pending holds every update sent and not yet answered, by id.
 	pending sync.Map // int64 -> *pendingUpdate
 
+	// flood enforces caps and retry_after; nil when the run refuses
+	// nothing, so that a capacity run pays nothing for it.
+	flood     *floodControl
+	writes    atomic.Int64 // messages sent or edited
+	lastWrite atomic.Int64 // unix nanos of the last one
+
 	mu        sync.Mutex
 	latencies []time.Duration
-	thrOrder  []int64 // delivery seq of updates answered after a throttle, in reply order
+	answers   []time.Duration // update delivered to its callback answered
+	screens   []time.Duration // update delivered to the next screen of its chat
+	thrOrder  []int64         // delivery seq of updates answered after a throttle, in reply order
 	markups   sync.Map
 	client    *http.Client
 }
@@ -88,6 +107,9 @@ type simUser struct {
 	reply    chan screen   // a new screen for the user
 	answered chan struct{} // their button press was answered
 	start    atomic.Int64  // id of the user's /start waiting for its message, 0 if none
+	// delivered is when the user's last update reached the bot (unix
+	// nanos), until a screen answers it.
+	delivered atomic.Int64
 }
 
 type screen struct {
@@ -102,7 +124,17 @@ type LoadResult struct {
 	UpdatesPerSecond              float64
 	P50, P90, P99, Max            time.Duration
 	Calls                         map[string]int64
-	Injected429                   int64
+	// Injected429 counts every call answered 429: injected, beyond a cap,
+	// or before a retry_after had passed. Early counts those last ones.
+	Injected429, Early int64
+	// Writes is the messages sent or edited; LastWrite, when the last one
+	// was accepted, from the start of the run.
+	Writes    int64
+	LastWrite time.Duration
+	// Answer is the time from a tap reaching the bot to its answer, and
+	// Screen from an update reaching the bot to the next screen in its
+	// chat: quantiles 0.5, 0.9, 0.99 and the maximum.
+	Answer, Screen [4]time.Duration
 	// AfterThrottle is the number of updates that waited out the throttle
 	// (delivered before it began, answered after it lifted); OutOfOrder counts pairs
 	// of them answered in the opposite order of their delivery, and
@@ -122,7 +154,13 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.ScreenWait <= 0 {
+		cfg.ScreenWait = 300 * time.Millisecond
+	}
 	l := &Load{cfg: cfg, ln: ln, base: 7_000_000_000, queue: make(chan []byte, 1<<16)}
+	if cfg.Flood.Rate > 0 || cfg.Flood.ChatRate > 0 || cfg.Fail429 > 0 || cfg.Throttle > 0 {
+		l.flood = newFloodControl(cfg.Flood)
+	}
 	l.msgID.Store(1000)
 	l.rng.New = func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	l.bufs.New = func() any { return new(bytes.Buffer) }
@@ -179,24 +217,32 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reply := method == "sendMessage" || method == "editMessageText" || method == "answerCallbackQuery"
-	if reply {
+	if reply && l.flood != nil {
 		now := time.Now()
-		if on, secs := l.throttled(now); on {
-			l.faults.Add(1)
+		key, chat := floodKey{kind: 'c', id: jsonInt(body, `"chat_id":`)}, jsonInt(body, `"chat_id":`)
+		if method == "answerCallbackQuery" {
+			key = floodKey{kind: 'q', id: jsonInt(body, `"callback_query_id":"`)}
+		}
+		secs := l.flood.check(now, key, writeMethods[method], chat)
+		if secs == 0 {
+			if on, s := l.throttled(now); on {
+				secs = s
+			} else if l.cfg.Fail429 > 0 {
+				rng := l.rng.Get().(*rand.Rand)
+				hit := rng.Float64() < l.cfg.Fail429
+				l.rng.Put(rng)
+				if hit {
+					secs = l.cfg.RetryAfter
+				}
+			}
+			if secs > 0 {
+				l.flood.told(now, key, secs)
+			}
+		}
+		if secs > 0 {
 			w.WriteHeader(429)
 			fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, secs, secs)
 			return
-		}
-		if l.cfg.Fail429 > 0 {
-			rng := l.rng.Get().(*rand.Rand)
-			hit := rng.Float64() < l.cfg.Fail429
-			l.rng.Put(rng)
-			if hit {
-				l.faults.Add(1)
-				w.WriteHeader(429)
-				fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, l.cfg.RetryAfter, l.cfg.RetryAfter)
-				return
-			}
 		}
 	}
 	l.count(method)
@@ -207,9 +253,17 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		if method == "sendMessage" {
 			msg = int(l.msgID.Add(1))
 		}
+		now := time.Now()
+		l.writes.Add(1)
+		l.lastWrite.Store(now.UnixNano())
 		if u := l.user(chat); u != nil {
 			if method == "sendMessage" {
 				l.replied(u.start.Swap(0))
+			}
+			if at := u.delivered.Swap(0); at != 0 {
+				l.mu.Lock()
+				l.screens = append(l.screens, now.Sub(time.Unix(0, at)))
+				l.mu.Unlock()
 			}
 			select {
 			case u.reply <- screen{msgID: msg, buttons: l.buttons(body)}:
@@ -223,18 +277,30 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		out = append(out, `,"type":"private"},"text":"..."}}`...)
 		w.Write(out)
 	case "answerCallbackQuery":
-		// Our callback query ids are the update's id.
-		if p := l.replied(jsonInt(body, `"callback_query_id":"`)); p != nil {
-			select {
-			case p.user.answered <- struct{}{}:
-			default:
-			}
-		}
+		l.answered(body)
 		io.WriteString(w, `{"ok":true,"result":true}`)
 	case "getMe":
 		fmt.Fprintf(w, `{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Guide","username":%q}}`, Username)
 	default:
 		io.WriteString(w, `{"ok":true,"result":true}`)
+	}
+}
+
+// answered records the answer to a callback query, made by a call or in a
+// webhook's response. Our callback query ids are the update's id.
+func (l *Load) answered(body []byte) {
+	p := l.replied(jsonInt(body, `"callback_query_id":"`))
+	if p == nil {
+		return
+	}
+	if at := p.delivered.Load(); at > 0 {
+		l.mu.Lock()
+		l.answers = append(l.answers, time.Since(time.Unix(0, at)))
+		l.mu.Unlock()
+	}
+	select {
+	case p.user.answered <- struct{}{}:
+	default:
 	}
 }
 
@@ -331,7 +397,9 @@ func (l *Load) delivered(id int64) {
 	if v, ok := l.pending.Load(id); ok {
 		p := v.(*pendingUpdate)
 		p.seq.Store(l.seq.Add(1))
-		p.delivered.Store(time.Now().UnixNano())
+		now := time.Now().UnixNano()
+		p.delivered.Store(now)
+		p.user.delivered.Store(now)
 	}
 }
 
@@ -440,8 +508,17 @@ func (l *Load) send(ctx context.Context, u *simUser, start bool, msgID int, data
 	if err != nil {
 		return
 	}
-	io.Copy(io.Discard, resp.Body)
+	// The bot may answer one method in the response, and Telegram then
+	// makes that call: here, the tap's answer.
+	buf := l.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	io.Copy(buf, resp.Body)
 	resp.Body.Close()
+	if reply := buf.Bytes(); bytes.Contains(reply, []byte(`"method":"answerCallbackQuery"`)) {
+		l.count("answerCallbackQuery (webhook reply)")
+		l.answered(reply)
+	}
+	l.bufs.Put(buf)
 }
 
 // Run drives the users until ctx ends, Duration passes or every user made
@@ -473,10 +550,19 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 		}
 	}
 	var wg sync.WaitGroup
-	for _, u := range l.users {
+	for i, u := range l.users {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if l.cfg.Spread > 0 {
+				t := time.NewTimer(l.cfg.Spread * time.Duration(i) / time.Duration(len(l.users)))
+				select {
+				case <-t.C:
+				case <-run.Done():
+					t.Stop()
+					return
+				}
+			}
 			rng := rand.New(rand.NewPCG(uint64(u.id), 7))
 			var sc screen
 			for step := 0; l.cfg.Steps == 0 || step < l.cfg.Steps; step++ {
@@ -510,7 +596,7 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 					// A press is answered first; the new screen follows,
 					// unless the button changes nothing (a calendar's
 					// blank cell, a future day).
-					t := time.NewTimer(300 * time.Millisecond)
+					t := time.NewTimer(l.cfg.ScreenWait)
 					select {
 					case sc = <-u.reply:
 					case <-t.C:
@@ -543,7 +629,13 @@ func (l *Load) outstanding() int {
 }
 
 func (l *Load) result(elapsed time.Duration) LoadResult {
-	r := LoadResult{Users: len(l.users), Elapsed: elapsed, Calls: map[string]int64{}, Injected429: l.faults.Load()}
+	r := LoadResult{Users: len(l.users), Elapsed: elapsed, Calls: map[string]int64{}, Writes: l.writes.Load()}
+	if l.flood != nil {
+		r.Early, r.Injected429 = l.flood.counts()
+	}
+	if at := l.lastWrite.Load(); at > 0 {
+		r.LastWrite = time.Unix(0, at).Sub(l.start)
+	}
 	r.Sent = int(l.sent.Load())
 	r.Missing = l.outstanding()
 	r.Replied = r.Sent - r.Missing
@@ -555,6 +647,7 @@ func (l *Load) result(elapsed time.Duration) LoadResult {
 	l.mu.Lock()
 	lat := slices.Clone(l.latencies)
 	order := slices.Clone(l.thrOrder)
+	r.Answer, r.Screen = quantiles(l.answers), quantiles(l.screens)
 	l.mu.Unlock()
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
@@ -587,4 +680,19 @@ func (l *Load) result(elapsed time.Duration) LoadResult {
 		}
 	}
 	return r
+}
+
+// quantiles returns the 0.5, 0.9 and 0.99 quantiles of ds and its maximum.
+func quantiles(ds []time.Duration) [4]time.Duration {
+	var q [4]time.Duration
+	if len(ds) == 0 {
+		return q
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	for i, p := range []float64{0.5, 0.9, 0.99} {
+		q[i] = s[min(len(s)-1, int(p*float64(len(s))))]
+	}
+	q[3] = s[len(s)-1]
+	return q
 }

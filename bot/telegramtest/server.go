@@ -3,7 +3,9 @@
 // records every call (JSON, multipart and URL-encoded bodies, as the bot
 // and go-telegram/bot send them), answers like Telegram does (message ids,
 // "message is not modified", 401 for a wrong token) and can inject faults:
-// 429 with retry_after, 5xx, dropped connections, delays.
+// 429 with retry_after, 5xx, dropped connections, delays. Like Telegram it
+// can cap writes a second, globally and per chat, and it enforces every
+// retry_after it gives, counting the calls made before one had passed.
 package telegramtest
 
 import (
@@ -80,11 +82,12 @@ type Server struct {
 	polls     int
 	uploads   int
 	fileIDs   map[string]bool
+	flood     *floodControl
 }
 
 // New starts a fake Bot API that accepts token.
 func New(token string) *Server {
-	s := &Server{token: token, nextID: 1, arrived: make(chan struct{}), nextMsg: 100, shown: map[string]string{}}
+	s := &Server{token: token, nextID: 1, arrived: make(chan struct{}), nextMsg: 100, shown: map[string]string{}, flood: newFloodControl(Flood{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -201,6 +204,16 @@ func (s *Server) Faults() int {
 	return s.faults
 }
 
+// SetFlood caps writes as Telegram does.
+func (s *Server) SetFlood(f Flood) { s.flood.set(f) }
+
+// Early returns how many calls came before the retry_after given for
+// their chat (or callback query, or method) had passed.
+func (s *Server) Early() int64 { e, _ := s.flood.counts(); return e }
+
+// Refused returns how many calls were answered 429, injected or not.
+func (s *Server) Refused() int64 { _, r := s.flood.counts(); return r }
+
 // Webhook returns the URL the bot registered with setWebhook.
 func (s *Server) Webhook() string {
 	s.mu.Lock()
@@ -240,8 +253,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &Call{Method: method, Params: params, At: time.Now(), Files: files}
+	key := callKey(method, params)
+	if secs := s.flood.check(c.At, key, writeMethods[method], jsonInt64(params["chat_id"])); secs > 0 {
+		writeError(w, 429, "", secs)
+		return
+	}
 	if s.Fault != nil {
 		if f := s.Fault(c); f != nil {
+			if f.Code == 429 {
+				s.flood.told(c.At, key, max(f.RetryAfter, 1))
+			}
 			s.mu.Lock()
 			s.faults++
 			s.mu.Unlock()
@@ -434,6 +455,23 @@ func writeError(w http.ResponseWriter, code int, desc string, retryAfter int) {
 		return
 	}
 	fmt.Fprintf(w, `{"ok":false,"error_code":%d,"description":%q}`, code, desc)
+}
+
+// callKey names what a retry_after for this call applies to: its chat,
+// else its callback query, else its method.
+func callKey(method string, params map[string]string) floodKey {
+	if id, err := strconv.ParseInt(params["chat_id"], 10, 64); err == nil {
+		return floodKey{kind: 'c', id: id}
+	}
+	if q := params["callback_query_id"]; q != "" {
+		return floodKey{kind: 'q', name: q}
+	}
+	return floodKey{kind: 'm', name: method}
+}
+
+func jsonInt64(s string) int64 {
+	n, _ := strconv.ParseInt(s, 10, 64)
+	return n
 }
 
 func jsonNumber(s string) string {

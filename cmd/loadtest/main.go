@@ -9,6 +9,15 @@
 //	go run ./cmd/loadtest -users 1000 -rate 1000 -think 1s -duration 30s
 //	go run ./cmd/loadtest -users 3000 -duration 12s -throttle 2s -throttle-at 4s
 //	go run ./cmd/loadtest -users 500 -duration 20s -429 0.2 -json
+//	go run ./cmd/loadtest -scenario crowd
+//
+// The bot's own pacing (ASYLUMGUIDE_RATE, ASYLUMGUIDE_CHAT_RATE) is off
+// unless -bot-rate and -bot-chat-rate say otherwise, as with a local Bot
+// API server, so that a run measures what the bot can do. The "crowd"
+// scenario is a link shared in a large group: 300 users start within one
+// second and take 3 steps each, the fake Bot API caps writes as Telegram
+// does (30 a second, bursts of 10; one a second per chat, bursts of 3),
+// and the bot paces itself with its defaults.
 package main
 
 import (
@@ -84,6 +93,15 @@ func run(args []string, out io.Writer) error {
 	think := fs.Duration("think", 0, "how long a user reads a screen before tapping again (0: at once)")
 	warmup := fs.Duration("warmup", 2*time.Second, "latencies of updates in the run's first part are not counted")
 	mode := fs.String("mode", "poll", "how updates reach the bot: poll or webhook")
+	scenario := fs.String("scenario", "", `a preset: "crowd" (300 users within 1s, 3 steps, writes capped at 30/s); other flags given override it`)
+	capRate := fs.Float64("cap", 0, "writes a second the fake Bot API accepts across all chats, as Telegram does (0: no cap)")
+	capBurst := fs.Int("cap-burst", 10, "writes at once the global cap allows")
+	chatCap := fs.Float64("chat-cap", 0, "writes a second the fake Bot API accepts in one chat (0: no cap)")
+	chatCapBurst := fs.Int("chat-cap-burst", 3, "writes at once the per-chat cap allows")
+	spread := fs.Duration("spread", 0, "start the users one after another over this time (0: all at once)")
+	screenWait := fs.Duration("screen-wait", 300*time.Millisecond, "how long a user whose tap was answered waits for the new screen")
+	botRate := fs.String("bot-rate", "0", `the bot's ASYLUMGUIDE_RATE, writes a second across chats ("0": off; "": the bot's default)`)
+	botChatRate := fs.String("bot-chat-rate", "0", `the bot's ASYLUMGUIDE_CHAT_RATE, writes a second per chat ("0": off; "": the bot's default)`)
 	bin := fs.String("bin", "", "asylumguide binary (default: build it)")
 	workers := fs.Int("workers", 64, "the bot's -workers")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the bot during the run to this file")
@@ -92,6 +110,9 @@ func run(args []string, out io.Writer) error {
 	scrapeEvery := fs.Duration("scrape", 2*time.Second, "how often to read the bot's /metrics for goroutines and pending updates (a scrape costs the bot a few ms of CPU, like Prometheus's)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := applyScenario(fs, *scenario); err != nil {
 		return err
 	}
 	dir, err := os.MkdirTemp("", "asylumguide-load-")
@@ -120,6 +141,8 @@ func run(args []string, out io.Writer) error {
 	cfg := telegramtest.LoadConfig{
 		Langs: langs, Token: telegramtest.Token, Users: *users, Steps: *steps, Duration: *duration, Rate: *rate,
 		Fail429: *fail429, RetryAfter: *retryAfter, Throttle: *throttle, ThrottleAt: *throttleAt, Latency: *latency, Think: *think, Warmup: *warmup,
+		Flood:  telegramtest.Flood{Rate: *capRate, Burst: *capBurst, ChatRate: *chatCap, ChatBurst: *chatCapBurst},
+		Spread: *spread, ScreenWait: *screenWait,
 	}
 	listen, err := freePort()
 	if err != nil {
@@ -137,6 +160,12 @@ func run(args []string, out io.Writer) error {
 		"ASYLUMGUIDE_DB=" + filepath.Join(dir, "guide.db"),
 		"ASYLUMGUIDE_LISTEN=" + listen,
 		"ASYLUMGUIDE_LOG=json,info",
+	}
+	if *botRate != "" {
+		env = append(env, "ASYLUMGUIDE_RATE="+*botRate)
+	}
+	if *botChatRate != "" {
+		env = append(env, "ASYLUMGUIDE_CHAT_RATE="+*botChatRate)
 	}
 	if *mode == "webhook" {
 		cfg.Webhook = "http://" + listen + "/hook"
@@ -224,6 +253,36 @@ func run(args []string, out io.Writer) error {
 		return enc.Encode(rep)
 	}
 	printReport(out, rep, cfg)
+	return nil
+}
+
+// scenarios are presets of flags; a flag given on the command line wins.
+var scenarios = map[string]map[string]string{
+	"crowd": {
+		"users": "300", "steps": "3", "spread": "1s", "duration": "2m", "warmup": "0s",
+		"cap": "30", "cap-burst": "10", "chat-cap": "1", "chat-cap-burst": "3",
+		"screen-wait": "20s", "bot-rate": "", "bot-chat-rate": "",
+	},
+}
+
+// applyScenario sets the flags of a scenario that were not given.
+func applyScenario(fs *flag.FlagSet, name string) error {
+	if name == "" {
+		return nil
+	}
+	preset, ok := scenarios[name]
+	if !ok {
+		return fmt.Errorf("unknown -scenario %q (there is: crowd)", name)
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for k, v := range preset {
+		if !given[k] {
+			if err := fs.Set(k, v); err != nil {
+				return fmt.Errorf("scenario %s: -%s: %w", name, k, err)
+			}
+		}
+	}
 	return nil
 }
 
@@ -444,6 +503,9 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 	if cfg.Throttle > 0 {
 		fmt.Fprintf(w, ", every reply 429 for %v from %v", cfg.Throttle, cfg.ThrottleAt)
 	}
+	if f := cfg.Flood; f.Rate > 0 || f.ChatRate > 0 {
+		fmt.Fprintf(w, ", writes capped at %g/s (bursts of %d) and %g/s per chat (bursts of %d)", f.Rate, f.Burst, f.ChatRate, f.ChatBurst)
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "  updates sent        %d in %v\n", r.Sent, r.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "  updates/s handled   %.0f\n", r.UpdatesPerSecond)
@@ -460,9 +522,19 @@ func printReport(w io.Writer, r report, cfg telegramtest.LoadConfig) {
 	for _, m := range methods {
 		fmt.Fprintf(w, "    %-24s %d\n", m, r.Calls[m])
 	}
-	if r.Injected429 > 0 {
-		fmt.Fprintf(w, "    (429 answered         %d)\n", r.Injected429)
+	total := r.Injected429
+	for _, n := range r.Calls {
+		total += n
 	}
+	fmt.Fprintf(w, "  refused with 429    %d of %d calls (%.1f%%); made before retry_after had passed: %d\n", r.Injected429, total, 100*float64(r.Injected429)/float64(max(total, 1)), r.Early)
+	fmt.Fprintf(w, "  messages written    %d, the last %v after the start", r.Writes, r.LastWrite.Round(time.Millisecond))
+	if cfg.Flood.Rate > 0 {
+		least := time.Duration(float64(r.Writes) / cfg.Flood.Rate * float64(time.Second))
+		fmt.Fprintf(w, " (the cap's own minimum %v: %+.1f%%)", least.Round(time.Millisecond), 100*(r.LastWrite.Seconds()/least.Seconds()-1))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  tap to its answer   p50 %v  p90 %v  p99 %v  max %v\n", r.Answer[0].Round(time.Microsecond), r.Answer[1].Round(time.Microsecond), r.Answer[2].Round(time.Microsecond), r.Answer[3].Round(time.Microsecond))
+	fmt.Fprintf(w, "  update to screen    p50 %v  p90 %v  p99 %v  max %v\n", r.Screen[0].Round(time.Millisecond), r.Screen[1].Round(time.Millisecond), r.Screen[2].Round(time.Millisecond), r.Screen[3].Round(time.Millisecond))
 	if cfg.Throttle > 0 {
 		fmt.Fprintf(w, "  after the throttle  %d updates waited it out; answered in arrival order but for %d pairs, none more than %d places out\n", r.AfterThrottle, r.OutOfOrder, r.MaxDisplacement)
 	}
