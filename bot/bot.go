@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"asylumguide/locales"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 )
 
 // Prefs stores each user's chosen language. *data.Store implements it.
@@ -41,9 +40,17 @@ type Config struct {
 	// updates waiting for them (4096 if 0), PerChat those of one chat (8
 	// if 0).
 	Workers, MaxPending, PerChat int
-	Retry                        Retry         // defaultRetry if zero
-	PollTimeout                  time.Duration // long-poll wait; 50s if 0
-	DrainTimeout                 time.Duration // at shutdown; 10s if 0
+	// Rate bounds the messages sent or edited a second across all chats
+	// (DefaultRate if 0), Burst how many may go at once (DefaultBurst if
+	// 0); ChatRate and ChatBurst do the same in one chat (DefaultChatRate
+	// and DefaultChatBurst if 0). rate.Inf turns a limit off, for a local
+	// Bot API server, which has no such limits. Taps are answered outside
+	// these limits: an answer is no message.
+	Rate, ChatRate   rate.Limit
+	Burst, ChatBurst int
+	Retry            Retry         // defaultRetry if zero
+	PollTimeout      time.Duration // long-poll wait; 50s if 0
+	DrainTimeout     time.Duration // at shutdown; 10s if 0
 	// Username is the bot's @username, for commands such as
 	// /start@AsylumGuideBot in groups. Learned from getMe if empty.
 	Username string
@@ -55,6 +62,9 @@ type Config struct {
 	// Guide returns the whole guide in a language as one HTML document,
 	// for "Save the whole guide"; the button does nothing if nil.
 	Guide func(lang string) ([]byte, error)
+	// clock is what pacing, parking and retries wait on; the system's
+	// clock if nil. Tests set a fake one.
+	clock clock
 }
 
 // Bot answers updates with screens of the guide.
@@ -66,6 +76,8 @@ type Bot struct {
 	tree     *flows.Tree
 	log      *slog.Logger
 	retry    Retry
+	clock    clock
+	pace     *pacer
 	dispatch *dispatcher
 	metrics  *metrics
 	username atomic.Pointer[string]
@@ -122,6 +134,24 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Rate == 0 {
+		cfg.Rate = DefaultRate
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = DefaultBurst
+	}
+	if cfg.ChatRate == 0 {
+		cfg.ChatRate = DefaultChatRate
+	}
+	if cfg.ChatBurst <= 0 {
+		cfg.ChatBurst = DefaultChatBurst
+	}
+	if cfg.Rate < 0 || cfg.ChatRate < 0 {
+		return nil, errors.New("bot: a rate cannot be negative (rate.Inf turns a limit off)")
+	}
+	if cfg.clock == nil {
+		cfg.clock = realClock{}
+	}
 	tails, err := newTails(cfg.Screens)
 	if err != nil {
 		return nil, fmt.Errorf("encode screens: %w", err)
@@ -134,12 +164,15 @@ func New(cfg Config) (*Bot, error) {
 		tree:    cfg.Screens.Tree(),
 		log:     cfg.Log,
 		retry:   cfg.Retry,
+		clock:   cfg.clock,
+		pace:    newPacer(cfg.clock, cfg.Rate, cfg.Burst, cfg.ChatRate, cfg.ChatBurst),
 	}
 	if cfg.Username != "" {
 		b.username.Store(&cfg.Username)
 	}
-	b.dispatch = newDispatcher(cfg.Workers, cfg.MaxPending, cfg.PerChat, b.process)
-	b.metrics = newMetrics(cfg.Metrics, cfg.Screens, b.dispatch, cfg.Prefs)
+	b.dispatch = newDispatcher(cfg.clock, cfg.Workers, cfg.MaxPending, cfg.PerChat, b.begin, b.aside)
+	b.pace.wake = b.dispatch.wake
+	b.metrics = newMetrics(cfg.Metrics, cfg.Screens, b.dispatch, b.pace, cfg.Prefs)
 	return b, nil
 }
 
@@ -167,63 +200,17 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	return nil
 }
 
-// process handles one update and logs the outcome: the one place where
-// update errors are logged.
-func (b *Bot) process(ctx context.Context, u *update) {
-	start := time.Now()
-	node, lang, err := b.safeHandle(ctx, u)
-	dur := time.Since(start)
-	b.metrics.update(u.kind(), dur)
-	defer func() {
-		if b.afterHandle != nil {
-			b.afterHandle(u, err)
-		}
-	}()
-	level, msg := slog.LevelDebug, "update"
-	switch {
-	case err == nil:
-	case Class(err) == ClassBlocked:
-		msg = "update: user blocked the bot"
-	default:
-		level, msg = slog.LevelWarn, "update failed"
-	}
-	// Checked first: building the attributes costs allocations that a
-	// busy bot at info level should not pay for every update.
-	if !b.log.Enabled(ctx, level) {
-		return
-	}
-	attrs := []any{"kind", u.kind(), "node", string(node), "lang", lang, "dur", dur}
-	if level == slog.LevelWarn {
-		attrs = append(attrs, "class", Class(err), "err", err)
-	}
-	b.log.Log(ctx, level, msg, attrs...)
-}
-
-// errPanic marks an update whose handling panicked.
-var errPanic = errors.New("panic while handling update")
-
-func (b *Bot) safeHandle(ctx context.Context, u *update) (node flows.ID, lang string, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			// The panic value could quote an update; log only where it
-			// happened.
-			b.log.Error("panic recovered", "kind", u.kind(), "stack", string(debug.Stack()))
-			err = errPanic
-		}
-	}()
-	return b.handle(ctx, u)
-}
-
-// handle answers one update and returns the node it showed and the
-// language it showed it in.
-func (b *Bot) handle(ctx context.Context, u *update) (flows.ID, string, error) {
+// handle decides the answer to one update: it adds the calls that
+// deliver it to j, and returns the node it shows and the language it
+// shows it in.
+func (b *Bot) handle(j *job, u *update) (flows.ID, string, error) {
 	switch {
 	case u.CallbackQuery != nil:
-		return b.onCallback(ctx, u.CallbackQuery)
+		return b.onCallback(j, u.CallbackQuery)
 	case u.Message != nil:
-		return b.onMessage(ctx, u.Message)
+		return b.onMessage(j, u.Message)
 	case u.InlineQuery != nil:
-		return b.onInline(ctx, u.InlineQuery)
+		return b.onInline(j, u.InlineQuery)
 	case u.ChosenInline != nil:
 		return b.onChosenInline(u.ChosenInline)
 	}
@@ -250,12 +237,12 @@ func (b *Bot) language(u *user) (string, error) {
 	return tag, nil
 }
 
-func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, error) {
+func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 	if m.From == nil || m.From.IsBot {
 		return "", "", nil
 	}
 	if m.Chat.Type != "private" {
-		return b.onGroupMessage(ctx, m)
+		return b.onGroupMessage(j, m)
 	}
 	lang, storeErr := b.language(m.From)
 	node := flows.Main
@@ -269,13 +256,13 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 			return "", lang, err
 		}
 		b.metrics.search(lang, found)
-		return "search", lang, errors.Join(b.send(ctx, m.Chat.ID, sc), storeErr)
+		return "search", lang, errors.Join(j.send(m.Chat.ID, sc), storeErr)
 	}
 	if isCommand {
 		if c, ok := flows.LookupCommand(name); ok {
 			node = c.Node
 			if c.Guide {
-				return node, lang, joinStore(b.sendGuide(ctx, m.Chat.ID, lang), storeErr)
+				return node, lang, joinStore(j.guide(m.Chat.ID, lang), storeErr)
 			}
 			if c.Forget {
 				if err := b.cfg.Prefs.Forget(m.From.ID); err != nil {
@@ -295,9 +282,9 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 			}
 		}
 	}
-	err := b.send(ctx, m.Chat.ID, b.screens.Get(lang, node))
+	err := j.send(m.Chat.ID, b.screens.Get(lang, node))
 	if remember {
-		storeErr = errors.Join(storeErr, b.remember(m.From.ID, lang))
+		j.after = func() error { return b.remember(m.From.ID, lang) }
 	}
 	return node, lang, errors.Join(err, storeErr)
 }
@@ -342,13 +329,13 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 	return lang, topic, true
 }
 
-func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, string, error) {
+func (b *Bot) onCallback(j *job, q *callbackQuery) (flows.ID, string, error) {
 	lang, storeErr := b.language(&q.From)
 	act := b.tree.Parse(q.Data)
 	if act.Kind == flows.SetLanguage {
 		lang = act.Lang
 	}
-	sc, notice, err := b.screens.Press(act, lang, flows.Today(b.now()))
+	sc, _, err := b.screens.Press(act, lang, flows.Today(b.now()))
 	if err != nil {
 		return act.Target, lang, err
 	}
@@ -356,26 +343,21 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 	if sc != nil {
 		node = sc.Node
 	}
-	err = b.showCallback(ctx, q, sc, notice)
+	err = b.showCallback(j, q, sc)
 	if act.Kind == flows.SendGuide && q.Message != nil && q.Message.Chat.Type == "private" {
-		err = errors.Join(err, b.sendGuide(ctx, q.Message.Chat.ID, lang))
+		err = errors.Join(err, j.guide(q.Message.Chat.ID, lang))
 	}
 	if act.Kind == flows.SetLanguage {
-		storeErr = errors.Join(storeErr, b.remember(q.From.ID, act.Lang))
+		j.after = func() error { return b.remember(q.From.ID, act.Lang) }
 	}
 	return node, lang, errors.Join(err, storeErr)
 }
 
-// showCallback answers a button press and shows sc: in place of the
-// message the button was on, or as a new message if that one cannot be
-// edited any more. A nil sc leaves the message as it is.
-func (b *Bot) showCallback(ctx context.Context, q *callbackQuery, sc *render.Screen, notice string) error {
-	// The answer only stops the button's spinner: when Telegram refuses
-	// it (a query too old after a backlog), the screen is shown anyway,
-	// or the tap would seem dead.
-	if err := b.answerCallback(ctx, q.ID, notice); err != nil && ctx.Err() == nil {
-		b.log.Debug("callback answer refused", "class", Class(err))
-	}
+// showCallback shows sc for a button press: in place of the message the
+// button was on, or as a new message if that one cannot be edited any
+// more. A nil sc leaves the message as it is. The tap itself was
+// answered when it arrived (see tapAnswer).
+func (b *Bot) showCallback(j *job, q *callbackQuery, sc *render.Screen) error {
 	m := q.Message
 	if sc == nil || m == nil || m.Chat.Type != "private" {
 		// A button on an inline message or in a group: nothing to edit.
@@ -383,17 +365,34 @@ func (b *Bot) showCallback(ctx context.Context, q *callbackQuery, sc *render.Scr
 	}
 	if m.Date == 0 {
 		// Telegram no longer lets the bot touch that message.
-		return b.send(ctx, m.Chat.ID, sc)
+		return j.send(m.Chat.ID, sc)
 	}
-	err := b.edit(ctx, m.Chat.ID, m.MessageID, sc)
-	switch {
-	case err == nil:
-	case notModified(err):
-		err = nil
-	case cannotEdit(err):
-		err = b.send(ctx, m.Chat.ID, sc)
+	return j.edit(m.Chat.ID, m.MessageID, sc)
+}
+
+// tapAnswer decides the answer to a tap as soon as it arrives, before it
+// is queued: the pop-up text, if the button has one, and nothing else,
+// so the answer never waits behind a chat's messages. Telegram wants an
+// answer to every callback query, or the button spins.
+func (b *Bot) tapAnswer(q *callbackQuery) []byte {
+	lang, _ := b.language(&q.From)
+	act := b.tree.Parse(q.Data)
+	if act.Kind == flows.SetLanguage {
+		lang = act.Lang
 	}
-	return err
+	_, notice, _ := b.screens.Press(act, lang, flows.Today(b.now()))
+	body, err := answerBody(q.ID, notice)
+	if err != nil {
+		return nil
+	}
+	return body
+}
+
+// prepare readies an update as it arrives: a tap gets its answer.
+func (b *Bot) prepare(u *update) {
+	if q := u.CallbackQuery; q != nil {
+		u.answer = b.tapAnswer(q)
+	}
 }
 
 // botUsername is the bot's @username once known, or "".
@@ -404,62 +403,17 @@ func (b *Bot) botUsername() string {
 	return ""
 }
 
-// send sends sc as a new message to chat.
-func (b *Bot) send(ctx context.Context, chat int64, sc *render.Screen) error {
-	tail, err := b.tails.of(sc)
-	if err != nil {
-		return err
-	}
-	body := make([]byte, 0, 32+len(tail))
-	body = append(body, `{"chat_id":`...)
-	body = strconv.AppendInt(body, chat, 10)
-	body = append(body, ',')
-	body = append(body, tail...)
-	err = b.call(ctx, "sendMessage", body)
-	if err == nil {
-		b.metrics.shown(sc)
-	}
-	return err
-}
-
-// edit replaces message msg of chat with sc.
-func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *render.Screen) error {
-	tail, err := b.tails.of(sc)
-	if err != nil {
-		return err
-	}
-	body := make([]byte, 0, 48+len(tail))
-	body = append(body, `{"chat_id":`...)
-	body = strconv.AppendInt(body, chat, 10)
-	body = append(body, `,"message_id":`...)
-	body = strconv.AppendInt(body, int64(msg), 10)
-	body = append(body, ',')
-	body = append(body, tail...)
-	err = b.call(ctx, "editMessageText", body)
-	if err == nil || notModified(err) {
-		b.metrics.shown(sc)
-	}
-	return err
-}
-
-// answerCallback answers a callback query, with a short notice if text
-// is set.
-func (b *Bot) answerCallback(ctx context.Context, id, text string) error {
-	var body []byte
+// answerBody is the answerCallbackQuery request for a tap, with a
+// short notice if text is set.
+func answerBody(id, text string) ([]byte, error) {
 	if text == "" && plainID(id) {
 		// The common case, a tap with no notice: no encoder needed.
-		body = append(append(append(make([]byte, 0, 32+len(id)), `{"callback_query_id":"`...), id...), `"}`...)
-	} else {
-		var err error
-		body, err = json.Marshal(struct {
-			ID   string `json:"callback_query_id"`
-			Text string `json:"text,omitempty"`
-		}{id, text})
-		if err != nil {
-			return err
-		}
+		return append(append(append(make([]byte, 0, 32+len(id)), `{"callback_query_id":"`...), id...), `"}`...), nil
 	}
-	return b.call(ctx, "answerCallbackQuery", body)
+	return json.Marshal(struct {
+		ID   string `json:"callback_query_id"`
+		Text string `json:"text,omitempty"`
+	}{id, text})
 }
 
 // plainID reports whether a callback query id needs no JSON escaping:
@@ -471,15 +425,6 @@ func plainID(id string) bool {
 		}
 	}
 	return id != ""
-}
-
-// call sends one request, retrying as b.retry allows.
-func (b *Bot) call(ctx context.Context, method string, body []byte) error {
-	return b.retry.do(ctx, func() error {
-		err := b.api.call(ctx, method, body, nil)
-		b.metrics.call(method, err)
-		return err
-	}, b.metrics.wait)
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now() }

@@ -18,7 +18,7 @@ func msgUpdate(id, chatID int64) *update {
 func TestDispatchKeepsEachChatInOrder(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[int64][]int64{}
-	d := newDispatcher(8, 1000, 1000, func(_ context.Context, u *update) {
+	d := newTestDispatcher(8, 1000, 1000, func(_ context.Context, u *update) {
 		time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
 		mu.Lock()
 		seen[u.chatKey()] = append(seen[u.chatKey()], u.ID)
@@ -48,7 +48,7 @@ func TestDispatchKeepsEachChatInOrder(t *testing.T) {
 func TestDispatchSlowChatDoesNotDelayOthers(t *testing.T) {
 	release := make(chan struct{})
 	handled := make(chan int64, 10)
-	d := newDispatcher(2, 100, 100, func(_ context.Context, u *update) {
+	d := newTestDispatcher(2, 100, 100, func(_ context.Context, u *update) {
 		if u.chatKey() == 1 {
 			<-release
 		}
@@ -76,7 +76,7 @@ func TestDispatchSlowChatDoesNotDelayOthers(t *testing.T) {
 
 func TestDispatchBoundsPendingWork(t *testing.T) {
 	release := make(chan struct{})
-	d := newDispatcher(1, 3, 10, func(context.Context, *update) { <-release })
+	d := newTestDispatcher(1, 3, 10, func(context.Context, *update) { <-release })
 	d.start(context.Background())
 	for i := range int64(3) {
 		if err := d.submit(context.Background(), msgUpdate(i, i)); err != nil {
@@ -100,7 +100,7 @@ func TestDispatchFloodKeepsLastTap(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var got []int64
-	d := newDispatcher(1, 100, 2, func(_ context.Context, u *update) {
+	d := newTestDispatcher(1, 100, 2, func(_ context.Context, u *update) {
 		if u.ID == 1 {
 			close(started)
 			<-release
@@ -115,7 +115,7 @@ func TestDispatchFloodKeepsLastTap(t *testing.T) {
 	for id := int64(2); id <= 1000; id++ {
 		d.submit(context.Background(), msgUpdate(id, 5))
 	}
-	pending, replaced := d.stats()
+	pending, replaced, _ := d.stats()
 	if pending > 3 {
 		t.Errorf("pending = %d after a flood from one chat, want at most 3", pending)
 	}
@@ -132,7 +132,7 @@ func TestDispatchFloodKeepsLastTap(t *testing.T) {
 func TestDispatchCloseDrainsThenRefuses(t *testing.T) {
 	var n sync.WaitGroup
 	n.Add(50)
-	d := newDispatcher(4, 100, 100, func(context.Context, *update) {
+	d := newTestDispatcher(4, 100, 100, func(context.Context, *update) {
 		time.Sleep(time.Millisecond)
 		n.Done()
 	})
@@ -155,7 +155,7 @@ func TestDispatchCloseDrainsThenRefuses(t *testing.T) {
 func TestDispatchCloseGivesUpAtDeadline(t *testing.T) {
 	var running, handled atomic.Int32
 	work, cancel := context.WithCancel(context.Background())
-	d := newDispatcher(1, 100, 100, func(ctx context.Context, _ *update) {
+	d := newTestDispatcher(1, 100, 100, func(ctx context.Context, _ *update) {
 		running.Add(1)
 		<-ctx.Done()
 		handled.Add(1)
@@ -175,6 +175,24 @@ func TestDispatchCloseGivesUpAtDeadline(t *testing.T) {
 	if n := handled.Load(); n != 1 {
 		t.Errorf("%d updates handled, want only the one in hand at the deadline", n)
 	}
+}
+
+// funcTask runs a function once: a task that never waits.
+type funcTask struct {
+	f func(context.Context, *update)
+	u *update
+}
+
+func (t funcTask) step(ctx context.Context) (time.Duration, waitCause, bool) {
+	t.f(ctx, t.u)
+	return 0, causeNone, true
+}
+
+// newTestDispatcher runs handle for each update, on the system's clock.
+func newTestDispatcher(workers, maxPending, perChat int, handle func(context.Context, *update)) *dispatcher {
+	return newDispatcher(realClock{}, workers, maxPending, perChat,
+		func(u *update) task { return funcTask{handle, u} },
+		func(*update) task { return nil })
 }
 
 func ctxTimeout(t *testing.T, d time.Duration) context.Context {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"asylumguide/bot/telegramtest"
 	"asylumguide/flows"
+
+	"golang.org/x/time/rate"
 )
 
 func FuzzParseCommand(f *testing.F) {
@@ -91,7 +94,8 @@ func FuzzHandle(f *testing.F) {
 	}
 	rec := &recorder{}
 	b, err := New(Config{Token: telegramtest.Token, APIURL: "http://telegram.invalid", Transport: rec,
-		Prefs: newMemPrefs(), Screens: s, Username: telegramtest.Username, Now: func() time.Time { return now }})
+		Prefs: newMemPrefs(), Screens: s, Username: telegramtest.Username, Now: func() time.Time { return now },
+		Rate: rate.Inf, ChatRate: rate.Inf})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -117,7 +121,7 @@ func FuzzHandle(f *testing.F) {
 			if err != nil {
 				t.Fatalf("cannot decode a well-formed update: %v", err)
 			}
-			b.handle(context.Background(), decoded)
+			handleNow(b, decoded)
 		}
 		rec.mu.Lock()
 		defer rec.mu.Unlock()
@@ -144,7 +148,7 @@ func FuzzHandle(f *testing.F) {
 func FuzzDecodeUpdate(f *testing.F) {
 	rec := &recorder{}
 	b, err := New(Config{Token: telegramtest.Token, APIURL: "http://telegram.invalid", Transport: rec,
-		Prefs: newMemPrefs(), Screens: testScreens(f), Username: telegramtest.Username})
+		Prefs: newMemPrefs(), Screens: testScreens(f), Username: telegramtest.Username, Rate: rate.Inf, ChatRate: rate.Inf})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -153,7 +157,10 @@ func FuzzDecodeUpdate(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, _, err := b.safeHandle(context.Background(), u); err == errPanic {
+		b.prepare(u)
+		j := b.begin(u).(*job)
+		j.step(context.Background())
+		if errors.Is(j.err, errPanic) {
 			t.Fatalf("panic on %q", raw)
 		}
 	})

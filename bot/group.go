@@ -1,17 +1,13 @@
 package bot
 
-import (
-	"context"
-
-	"asylumguide/flows"
-)
+import "asylumguide/flows"
 
 // onGroupMessage answers the commands meant for groups (/start) with a
 // button that opens a private chat with the bot, in the sender's
 // language: the guide is read in private, so nobody in the group sees
 // what a person looks at. Anything else in a group gets no answer and is
 // not read further.
-func (b *Bot) onGroupMessage(ctx context.Context, m *message) (flows.ID, string, error) {
+func (b *Bot) onGroupMessage(j *job, m *message) (flows.ID, string, error) {
 	name := b.botUsername()
 	cmd, _, ok := parseCommand(m.Text, name)
 	if !ok || name == "" {
@@ -25,7 +21,7 @@ func (b *Bot) onGroupMessage(ctx context.Context, m *message) (flows.ID, string,
 	if err != nil {
 		return "", lang, err
 	}
-	err = b.send(ctx, m.Chat.ID, sc)
+	err = j.send(m.Chat.ID, sc)
 	if err == nil {
 		err = storeErr
 	}

@@ -12,6 +12,8 @@ import (
 	"asylumguide/bot/telegramtest"
 	"asylumguide/flows/render"
 	"asylumguide/locales"
+
+	"golang.org/x/time/rate"
 )
 
 // memPrefs is an in-memory Prefs. failWrites makes every write fail, like
@@ -125,8 +127,11 @@ func newHarness(t testing.TB, opts ...func(*Config)) *harness {
 		Username:    telegramtest.Username,
 		PollTimeout: time.Second,
 		Now:         func() time.Time { return testNow },
-		Retry:       Retry{Attempts: 5, RateLimits: 20, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond, MaxRetryAfter: 2 * time.Second},
-		Guide:       testGuide,
+		Retry:       Retry{Attempts: 5, RateLimits: 20, Backoff: time.Millisecond, MaxBackoff: 10 * time.Millisecond},
+		// The conversations in tests tap faster than any person; the
+		// tests of pacing set their own limits.
+		Rate: rate.Inf, ChatRate: rate.Inf,
+		Guide: testGuide,
 	}
 	for _, o := range opts {
 		o(&cfg)

@@ -25,13 +25,16 @@ type metrics struct {
 	screens  map[screenKey]prometheus.Counter
 	calls    map[string]map[string]prometheus.Counter
 	callsVec *prometheus.CounterVec
-	waits    *prometheus.CounterVec // 429 and backoff waits, by reason
-	waited   *prometheus.CounterVec // seconds waited, by reason
-	latency  prometheus.Histogram
-	searches map[screenKey]prometheus.Counter // by language, and found or not
-	inlines  *prometheus.CounterVec           // inline queries, by language
-	shares   *prometheus.CounterVec           // chosen cards, by language and topic
-	guides   *prometheus.CounterVec           // guide documents, by language and how
+	// replies counts taps answered in a webhook's response.
+	replies prometheus.Counter
+	// waits and waitSecs count the waits before Bot API calls, and the
+	// seconds waited, by cause.
+	waits, waitSecs [len(waitCauses)]prometheus.Counter
+	latency         prometheus.Histogram
+	searches        map[screenKey]prometheus.Counter // by language, and found or not
+	inlines         *prometheus.CounterVec           // inline queries, by language
+	shares          *prometheus.CounterVec           // chosen cards, by language and topic
+	guides          *prometheus.CounterVec           // guide documents, by language and how
 }
 
 // updateKinds are the values of update.kind().
@@ -49,7 +52,7 @@ type screenKey struct {
 	node flows.ID
 }
 
-func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, prefs Prefs) *metrics {
+func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, p *pacer, prefs Prefs) *metrics {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
@@ -63,11 +66,11 @@ func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, pre
 		Name: "asylumguide_telegram_requests_total", Help: "Bot API requests, by method and result (ok or an error class).",
 	}, []string{"method", "result"})
 	waits := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "asylumguide_telegram_retry_waits_total", Help: "Waits before retrying a Bot API request: rate_limited (HTTP 429) or backoff.",
-	}, []string{"reason"})
+		Name: "asylumguide_telegram_waits_total", Help: "Waits before a Bot API request, by cause: paced (the bot's own pace), chat_429 (Telegram's retry_after for a chat or a call), global_429 (for the whole bot), backoff (after a server error or a network fault).",
+	}, []string{"cause"})
 	waited := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "asylumguide_telegram_retry_wait_seconds_total", Help: "Seconds spent waiting before retries, by reason.",
-	}, []string{"reason"})
+		Name: "asylumguide_telegram_wait_seconds_total", Help: "Seconds requests waited before they were sent, by cause.",
+	}, []string{"cause"})
 	latency := prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "asylumguide_update_duration_seconds",
 		Help:    "Time to handle one update, Bot API calls included.",
@@ -85,7 +88,13 @@ func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, pre
 	guides := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "asylumguide_guide_documents_total", Help: "Whole-guide documents sent, by language and how: uploaded, cached (sent by file_id) or failed.",
 	}, []string{"lang", "how"})
-	m := &metrics{inlines: inlines, shares: shares, guides: guides, updates: map[string]prometheus.Counter{}, screens: map[screenKey]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, waits: waits, waited: waited, latency: latency}
+	m := &metrics{inlines: inlines, shares: shares, guides: guides, updates: map[string]prometheus.Counter{}, screens: map[screenKey]prometheus.Counter{}, calls: map[string]map[string]prometheus.Counter{}, callsVec: calls, latency: latency}
+	m.replies = calls.WithLabelValues("answerCallbackQuery", "webhook_reply")
+	for c, name := range waitCauses {
+		if name != "" {
+			m.waits[c], m.waitSecs[c] = waits.WithLabelValues(name), waited.WithLabelValues(name)
+		}
+	}
 	for _, k := range updateKinds {
 		m.updates[k] = updates.WithLabelValues(k)
 	}
@@ -109,10 +118,19 @@ func newMetrics(reg prometheus.Registerer, s *render.Screens, d *dispatcher, pre
 	collectors := []prometheus.Collector{updates, screens, calls, waits, waited, latency, searches, inlines, shares, guides,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "asylumguide_updates_pending", Help: "Updates accepted and not yet handled.",
-		}, func() float64 { p, _ := d.stats(); return float64(p) }),
+		}, func() float64 { p, _, _ := d.stats(); return float64(p) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "asylumguide_updates_replaced_total", Help: "Updates dropped for a newer one from the same chat (a user tapping faster than the bot could answer).",
-		}, func() float64 { _, r := d.stats(); return float64(r) }),
+		}, func() float64 { _, r, _ := d.stats(); return float64(r) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "asylumguide_chats_parked", Help: "Chats whose next request waits (for its pace, a retry_after or a backoff) without holding a worker.",
+		}, func() float64 { _, _, n := d.stats(); return float64(n) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "asylumguide_pace_waiting_chats", Help: "Chats waiting for their turn to send, in arrival order.",
+		}, func() float64 { return float64(p.waiting()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "asylumguide_pace_writes_per_second", Help: "Messages a second the bot allows itself across chats now: 0 while Telegram holds the whole bot back, +Inf with no limit.",
+		}, p.pace),
 	}
 	if c, ok := prefs.(LanguageCounter); ok {
 		collectors = append(collectors, &prefsCollector{counter: c, desc: prometheus.NewDesc(
@@ -184,13 +202,26 @@ func (m *metrics) call(method string, err error) {
 	m.callsVec.WithLabelValues(method, result).Inc()
 }
 
-func (m *metrics) wait(err error, d time.Duration) {
-	reason := "backoff"
-	if Class(err) == ClassRateLimited {
-		reason = ClassRateLimited
+// webhookReply counts a tap answered in a webhook's response.
+func (m *metrics) webhookReply() { m.replies.Inc() }
+
+// waited counts a wait of d before a request.
+func (m *metrics) waited(c waitCause, d time.Duration) {
+	if c == causeNone || int(c) >= len(waitCauses) {
+		return
 	}
-	m.waits.WithLabelValues(reason).Inc()
-	m.waited.WithLabelValues(reason).Add(d.Seconds())
+	m.waits[c].Inc()
+	m.waitSecs[c].Add(d.Seconds())
+}
+
+// wait counts a wait of a start-up call, which names no chat: a 429
+// there holds the whole bot.
+func (m *metrics) wait(err error, d time.Duration) {
+	c := causeBackoff
+	if Class(err) == ClassRateLimited {
+		c = causeGlobal429
+	}
+	m.waited(c, d)
 }
 
 // prefsCollector reports the stored choices by language. Counting scans

@@ -15,7 +15,7 @@ var allowedUpdates = []string{"message", "callback_query", "inline_query", "chos
 // accepted it, and Run drains accepted updates before it returns, so an
 // update Telegram counts as delivered is not lost at shutdown.
 func (b *Bot) poll(ctx context.Context) error {
-	if err := b.retry.do(ctx, func() error {
+	if err := b.retry.do(ctx, b.clock, func() error {
 		err := b.api.call(ctx, "deleteWebhook", []byte(`{}`), nil)
 		b.metrics.call("deleteWebhook", err)
 		return err
@@ -51,6 +51,10 @@ func (b *Bot) poll(ctx context.Context) error {
 			}
 			failures++
 			backoff = b.retry.pollWait(err, failures)
+			if class == ClassRateLimited {
+				// A 429 on a call that names no chat holds the whole bot.
+				b.pace.pauseAll(backoff)
+			}
 			b.log.Warn("getUpdates failed", "class", class, "err", err, "retry_in", backoff)
 			continue
 		}
@@ -78,6 +82,7 @@ func (b *Bot) poll(ctx context.Context) error {
 			if u.ID >= b.offset.Load() {
 				b.offset.Store(u.ID + 1)
 			}
+			b.prepare(u)
 			if err := b.dispatch.submit(ctx, u); err != nil {
 				// Shutting down: this update and the rest of the batch
 				// stay unconfirmed, so Telegram sends them again.

@@ -72,7 +72,7 @@ func (b *Bot) setProfile(ctx context.Context) error {
 	var failed int
 	profiles := b.profiles()
 	for _, p := range profiles {
-		err := b.retry.do(ctx, func() error {
+		err := b.retry.do(ctx, b.clock, func() error {
 			// Commands an older release set for every chat.
 			if err := b.api.callJSON(ctx, "deleteMyCommands", struct {
 				Scope commandScope `json:"scope"`
@@ -130,7 +130,7 @@ func (b *Bot) untilDone(ctx context.Context, what string, f func() error) error 
 		}
 		d := wait
 		if class == ClassRateLimited {
-			d = b.retry.retryAfter(err)
+			d = retryAfter(err)
 		} else {
 			wait = min(wait*2, time.Minute)
 		}

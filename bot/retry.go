@@ -20,12 +20,13 @@ type Retry struct {
 	// Backoff is the first wait after a server error or a network fault;
 	// it doubles each time, up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
-	// MaxRetryAfter caps a single wait that Telegram asks for with 429.
-	MaxRetryAfter time.Duration
 }
 
-// defaultRetry rides out minutes of throttling or a short outage.
-var defaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
+// defaultRetry rides out minutes of throttling or a short outage. Each
+// retry_after is waited out in full, however long: a parked chat holds
+// no worker, and calling before it has passed only makes Telegram hold
+// the bot back longer.
+var defaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second}
 
 // Error classes, for logs and metrics: they say what went wrong without
 // saying anything about the user.
@@ -77,11 +78,13 @@ func Class(err error) string {
 	return ClassOther
 }
 
-// do runs f until it succeeds, fails for good, or runs out of tries.
-// After a 429 it waits the whole retry_after Telegram gave, never less:
-// calling during the window only makes Telegram throttle the bot longer.
-// waiting, if set, hears of each wait before a retry.
-func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.Duration)) error {
+// do runs f until it succeeds, fails for good, or runs out of tries,
+// waiting on c in between. After a 429 it waits the whole retry_after
+// Telegram gave, never less: calling during the window only makes
+// Telegram throttle the bot longer. It holds its goroutine while it
+// waits, so it is for the calls at start-up; an update's calls park
+// their chat instead (see job). waiting, if set, hears of each wait.
+func (r Retry) do(ctx context.Context, c clock, f func() error, waiting func(error, time.Duration)) error {
 	faults, limits := 1, 0
 	for {
 		err := f()
@@ -94,7 +97,7 @@ func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.
 			if limits++; limits > r.RateLimits {
 				return err
 			}
-			d = r.retryAfter(err)
+			d = retryAfter(err)
 		case ClassServer, ClassNetwork, ClassOther:
 			if faults++; faults > r.Attempts {
 				return err
@@ -106,32 +109,27 @@ func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.
 		if waiting != nil {
 			waiting(err, d)
 		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, c, d) {
 			return err
-		case <-t.C:
 		}
 	}
 }
 
-// retryAfter is the wait a 429 asks for, at least a second, at most
-// MaxRetryAfter.
-func (r Retry) retryAfter(err error) time.Duration {
+// retryAfter is the wait a 429 asks for, in full, and at least a second.
+func retryAfter(err error) time.Duration {
 	secs := 1
 	var api *apiError
 	if errors.As(err, &api) && api.RetryAfter > 0 {
 		secs = api.RetryAfter
 	}
-	return min(time.Duration(secs)*time.Second, r.MaxRetryAfter)
+	return time.Duration(secs) * time.Second
 }
 
 // pollWait is the wait before polling again after n failed polls in a
 // row: what a 429 asks, else the backoff.
 func (r Retry) pollWait(err error, n int) time.Duration {
 	if Class(err) == ClassRateLimited {
-		return r.retryAfter(err)
+		return retryAfter(err)
 	}
 	return r.backoff(n)
 }

@@ -3,13 +3,12 @@ package bot
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 )
 
 func TestRetryBudgets(t *testing.T) {
-	r := Retry{Attempts: 3, RateLimits: 4, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond, MaxRetryAfter: time.Millisecond}
+	r := Retry{Attempts: 3, RateLimits: 4, Backoff: time.Millisecond, MaxBackoff: 2 * time.Millisecond}
 	limited := &apiError{Method: "sendMessage", Code: 429, RetryAfter: 1}
 	server := &apiError{Method: "sendMessage", Code: 502}
 	tests := []struct {
@@ -31,7 +30,7 @@ func TestRetryBudgets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tries, waits := 0, 0
-			err := r.do(context.Background(), func() error {
+			err := r.do(context.Background(), instantClock{newFakeClock()}, func() error {
 				tries++
 				if tries <= len(tt.errs) {
 					return tt.errs[tries-1]
@@ -48,14 +47,52 @@ func TestRetryBudgets(t *testing.T) {
 	}
 }
 
+// instantClock fires every timer at once, advancing its fake clock by
+// the time asked: a blocking retry runs through its waits in no time.
+type instantClock struct{ *fakeClock }
+
+func (c instantClock) AfterFunc(d time.Duration, f func()) stopper {
+	t := c.fakeClock.AfterFunc(d, f)
+	c.Advance(d)
+	return t
+}
+
 func TestRetryStopsWhenContextEnds(t *testing.T) {
-	r := Retry{Attempts: 10, RateLimits: 10, Backoff: time.Hour, MaxBackoff: time.Hour, MaxRetryAfter: time.Hour}
+	r := Retry{Attempts: 10, RateLimits: 10, Backoff: time.Hour, MaxBackoff: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
 	tries := 0
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	err := r.do(ctx, func() error { tries++; return &apiError{Code: 429, RetryAfter: 3600} }, nil)
+	err := r.do(ctx, newFakeClock(), func() error { tries++; return &apiError{Code: 429, RetryAfter: 3600} }, nil)
 	if tries != 1 || err == nil {
 		t.Errorf("tries = %d, err = %v; want one try and the error once the context ends", tries, err)
+	}
+}
+
+// TestRetryAfterIsWaitedInFull: each 429 is waited out for exactly the
+// retry_after Telegram gave, however long; none is cut short.
+func TestRetryAfterIsWaitedInFull(t *testing.T) {
+	r := Retry{Attempts: 3, RateLimits: 5, Backoff: time.Millisecond, MaxBackoff: time.Millisecond}
+	afters := []int{1, 65, 3600}
+	clk := instantClock{newFakeClock()}
+	tries := 0
+	err := r.do(context.Background(), clk, func() error {
+		if tries++; tries <= len(afters) {
+			return &apiError{Code: 429, RetryAfter: afters[tries-1]}
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := clk.Waits()
+	want := []time.Duration{time.Second, 65 * time.Second, time.Hour}
+	if len(got) != len(want) {
+		t.Fatalf("waits %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("wait %d = %v, want %v: the whole retry_after", i, got[i], want[i])
+		}
 	}
 }
 
@@ -81,38 +118,5 @@ func TestClass(t *testing.T) {
 		if got := Class(tt.err); got != tt.want {
 			t.Errorf("Class(%v) = %q, want %q", tt.err, got, tt.want)
 		}
-	}
-}
-
-// TestRetryAfterIsAPromise has several requests refused with 429 while
-// others succeed around them: none is sent again before its own
-// retry_after has fully passed.
-func TestRetryAfterIsAPromise(t *testing.T) {
-	r := Retry{Attempts: 3, RateLimits: 3, Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxRetryAfter: time.Minute}
-	var wg sync.WaitGroup
-	early := make(chan time.Duration, 10)
-	for i := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var refused time.Time
-			r.do(context.Background(), func() error {
-				if refused.IsZero() && i < 3 {
-					refused = time.Now()
-					return &apiError{Code: 429, RetryAfter: 1}
-				}
-				if !refused.IsZero() {
-					if waited := time.Since(refused); waited < time.Second {
-						early <- waited
-					}
-				}
-				return nil
-			}, nil)
-		}()
-	}
-	wg.Wait()
-	close(early)
-	for d := range early {
-		t.Errorf("a request refused with retry_after 1 s was sent again after %v", d)
 	}
 }

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"mime/multipart"
@@ -82,7 +81,7 @@ func (cr *cardResults) result(username string, c render.Card) (json.RawMessage, 
 // onInline answers a person typing @<bot> in any chat with the cards of
 // the guide's topics in their language, narrowed by what they typed.
 // Nothing about the query is stored or logged.
-func (b *Bot) onInline(ctx context.Context, q *inlineQuery) (flows.ID, string, error) {
+func (b *Bot) onInline(j *job, q *inlineQuery) (flows.ID, string, error) {
 	lang, storeErr := b.language(&q.From)
 	b.metrics.inline(lang)
 	var results []json.RawMessage
@@ -101,17 +100,18 @@ func (b *Bot) onInline(ctx context.Context, q *inlineQuery) (flows.ID, string, e
 	if results == nil {
 		results = []json.RawMessage{}
 	}
-	err := b.retry.do(ctx, func() error {
-		err := b.api.callJSON(ctx, "answerInlineQuery", struct {
-			ID         string            `json:"inline_query_id"`
-			Results    []json.RawMessage `json:"results"`
-			CacheTime  int               `json:"cache_time"`
-			IsPersonal bool              `json:"is_personal"`
-		}{q.ID, results, inlineCacheTime, false}, nil)
-		b.metrics.call("answerInlineQuery", err)
-		return err
-	}, b.metrics.wait)
-	return "inline", lang, joinStore(err, storeErr)
+	body, err := json.Marshal(struct {
+		ID         string            `json:"inline_query_id"`
+		Results    []json.RawMessage `json:"results"`
+		CacheTime  int               `json:"cache_time"`
+		IsPersonal bool              `json:"is_personal"`
+	}{q.ID, results, inlineCacheTime, false})
+	if err != nil {
+		return "inline", lang, fmt.Errorf("encode inline results: %w", err)
+	}
+	// Not a message in a chat: not paced.
+	j.reqs = append(j.reqs, &request{method: "answerInlineQuery", body: body})
+	return "inline", lang, storeErr
 }
 
 // onChosenInline counts a shared card by topic and language.
@@ -148,10 +148,11 @@ func (g *guideFiles) set(lang, id string) {
 // GuideFileName is the name of the guide's document in a language.
 func GuideFileName(lang string) string { return "kosovo-asylum-guide-" + lang + ".html" }
 
-// sendGuide sends the whole guide as an HTML document in lang: by the
+// guide adds sending the whole guide as an HTML document in lang: by the
 // file_id Telegram gave the first upload, or uploaded now. When it cannot
 // be sent, the person is told kindly and the guide goes on as before.
-func (b *Bot) sendGuide(ctx context.Context, chat int64, lang string) error {
+func (j *job) guide(chat int64, lang string) error {
+	b := j.b
 	if b.cfg.Guide == nil {
 		return nil
 	}
@@ -160,47 +161,84 @@ func (b *Bot) sendGuide(ctx context.Context, chat int64, lang string) error {
 		return err
 	}
 	caption = strings.TrimSpace(caption)
-	if id := b.guides.get(lang); id != "" {
-		err := b.call(ctx, "sendDocument", mustJSON(struct {
-			Chat     int64  `json:"chat_id"`
-			Document string `json:"document"`
-			Caption  string `json:"caption"`
-		}{chat, id, caption}))
-		if err == nil {
-			b.metrics.guide(lang, "cached")
-			return nil
-		}
-		if Class(err) == ClassBlocked {
-			return err
-		}
-	}
-	err = b.uploadGuide(ctx, chat, lang, caption)
-	if err == nil {
-		b.metrics.guide(lang, "uploaded")
-		return nil
-	}
-	b.metrics.guide(lang, "failed")
-	if Class(err) == ClassBlocked || ctx.Err() != nil {
+	id := b.guides.get(lang)
+	if id == "" {
+		more, err := j.upload(chat, lang, caption)
+		j.reqs = append(j.reqs, more...)
 		return err
 	}
-	sorry, serr := b.screens.Notice(lang, flows.MsgGuideFailed)
-	if serr != nil {
-		return serr
-	}
-	return joinStore(b.send(ctx, chat, sorry), err)
+	j.reqs = append(j.reqs, &request{method: "sendDocument", chat: chat, body: mustJSON(struct {
+		Chat     int64  `json:"chat_id"`
+		Document string `json:"document"`
+		Caption  string `json:"caption"`
+	}{chat, id, caption}), done: func(err error) ([]*request, error) {
+		if err == nil {
+			b.metrics.guide(lang, "cached")
+			return nil, nil
+		}
+		if Class(err) == ClassBlocked {
+			return nil, err
+		}
+		return j.upload(chat, lang, caption)
+	}})
+	return nil
 }
 
-// uploadGuide uploads the guide's document and keeps its file_id.
-func (b *Bot) uploadGuide(ctx context.Context, chat int64, lang, caption string) error {
-	doc, err := b.cfg.Guide(lang)
+// upload returns the request that uploads the guide's document and keeps
+// its file_id, or, when the document cannot be made, the kind message
+// that says so.
+func (j *job) upload(chat int64, lang, caption string) ([]*request, error) {
+	b := j.b
+	body, header, err := guideUpload(b.cfg.Guide, chat, lang, caption)
 	if err != nil {
-		return fmt.Errorf("guide document: %w", err)
+		return j.guideFailed(chat, lang, err)
+	}
+	var sent struct {
+		Document struct {
+			FileID string `json:"file_id"`
+		} `json:"document"`
+	}
+	return []*request{{method: "sendDocument", chat: chat, body: body, header: header, result: &sent, done: func(err error) ([]*request, error) {
+		if err == nil {
+			if sent.Document.FileID != "" {
+				b.guides.set(lang, sent.Document.FileID)
+			}
+			b.metrics.guide(lang, "uploaded")
+			return nil, nil
+		}
+		if c := Class(err); c == ClassBlocked || c == ClassCanceled {
+			b.metrics.guide(lang, "failed")
+			return nil, err
+		}
+		return j.guideFailed(chat, lang, err)
+	}}}, nil
+}
+
+// guideFailed counts a guide that could not be sent and tells the person.
+func (j *job) guideFailed(chat int64, lang string, err error) ([]*request, error) {
+	j.b.metrics.guide(lang, "failed")
+	sorry, serr := j.b.screens.Notice(lang, flows.MsgGuideFailed)
+	if serr != nil {
+		return nil, serr
+	}
+	r, serr := j.sendRequest(chat, sorry)
+	if serr != nil {
+		return nil, serr
+	}
+	return []*request{r}, err
+}
+
+// guideUpload builds the multipart body that uploads the guide in lang.
+func guideUpload(guide func(string) ([]byte, error), chat int64, lang, caption string) ([]byte, http.Header, error) {
+	doc, err := guide(lang)
+	if err != nil {
+		return nil, nil, fmt.Errorf("guide document: %w", err)
 	}
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for _, f := range [][2]string{{"chat_id", fmt.Sprint(chat)}, {"caption", caption}} {
 		if err := mw.WriteField(f[0], f[1]); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	h := textproto.MIMEHeader{}
@@ -208,27 +246,13 @@ func (b *Bot) uploadGuide(ctx context.Context, chat int64, lang, caption string)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	part, err := mw.CreatePart(h)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	part.Write(doc)
 	if err := mw.Close(); err != nil {
-		return err
+		return nil, nil, err
 	}
-	header := http.Header{"Content-Type": {mw.FormDataContentType()}}
-	var sent struct {
-		Document struct {
-			FileID string `json:"file_id"`
-		} `json:"document"`
-	}
-	err = b.retry.do(ctx, func() error {
-		err := b.api.post(ctx, b.api.rt, "sendDocument", header, body.Bytes(), &sent)
-		b.metrics.call("sendDocument", err)
-		return err
-	}, b.metrics.wait)
-	if err == nil && sent.Document.FileID != "" {
-		b.guides.set(lang, sent.Document.FileID)
-	}
-	return err
+	return body.Bytes(), http.Header{"Content-Type": {mw.FormDataContentType()}}, nil
 }
 
 // mustJSON encodes a value that always encodes.

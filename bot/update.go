@@ -19,6 +19,12 @@ type update struct {
 			Status string `json:"status"`
 		} `json:"new_chat_member"`
 	} `json:"my_chat_member"`
+
+	// answer is the answerCallbackQuery request of a tap, decided when
+	// it arrived; nil once sent, or for anything but a tap.
+	answer []byte
+	// seq is the update's place in the order updates arrived.
+	seq uint64
 }
 
 // inlineQuery is a person typing @<bot> in some chat: the guide lists

@@ -83,11 +83,12 @@ type Server struct {
 	uploads   int
 	fileIDs   map[string]bool
 	flood     *floodControl
+	now       func() time.Time
 }
 
 // New starts a fake Bot API that accepts token.
 func New(token string) *Server {
-	s := &Server{token: token, nextID: 1, arrived: make(chan struct{}), nextMsg: 100, shown: map[string]string{}, flood: newFloodControl(Flood{})}
+	s := &Server{token: token, nextID: 1, arrived: make(chan struct{}), nextMsg: 100, shown: map[string]string{}, flood: newFloodControl(Flood{}), now: time.Now}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -204,6 +205,14 @@ func (s *Server) Faults() int {
 	return s.faults
 }
 
+// SetClock sets the server's clock for caps and retry_after windows
+// (time.Now at first): tests of pacing give it the bot's fake clock.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
+}
+
 // SetFlood caps writes as Telegram does.
 func (s *Server) SetFlood(f Flood) { s.flood.set(f) }
 
@@ -252,7 +261,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, 400, "Bad Request: "+err.Error(), 0)
 		return
 	}
-	c := &Call{Method: method, Params: params, At: time.Now(), Files: files}
+	s.mu.Lock()
+	now := s.now
+	s.mu.Unlock()
+	c := &Call{Method: method, Params: params, At: now(), Files: files}
 	key := callKey(method, params)
 	if secs := s.flood.check(c.At, key, writeMethods[method], jsonInt64(params["chat_id"])); secs > 0 {
 		writeError(w, 429, "", secs)

@@ -126,6 +126,9 @@ type config struct {
 	log           string
 	workers       int
 	pprof         string
+	// rate and chatRate are the messages a second the bot sends across
+	// chats and in one chat; 0 turns a limit off.
+	rate, chatRate float64
 }
 
 // tokenPattern is the shape of a token from @BotFather: the bot's numeric
@@ -158,6 +161,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	fs.IntVar(&c.workers, "workers", workers, "updates handled at once (env ASYLUMGUIDE_WORKERS)")
+	if err := paceFlags(fs, c, getenv); err != nil {
+		return nil, err
+	}
 	fs.StringVar(&c.pprof, "pprof", env("ASYLUMGUIDE_PPROF", ""), "address for Go's profiler (net/http/pprof), e.g. 127.0.0.1:6060; off if empty. Never expose it publicly (env ASYLUMGUIDE_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -190,6 +196,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	}
 	if c.workers < 1 {
 		return nil, errors.New("-workers must be at least 1")
+	}
+	if c.rate < 0 || c.chatRate < 0 {
+		return nil, errors.New("-rate and -chat-rate cannot be negative (0 turns a limit off)")
 	}
 	return c, nil
 }
@@ -306,6 +315,7 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b, err := bot.New(bot.Config{
 		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers, Metrics: registry,
+		Rate: limit(c.rate), ChatRate: limit(c.chatRate),
 		Now: now, Guide: guideDocument(screens),
 	})
 	if err != nil {

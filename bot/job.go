@@ -1,0 +1,295 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"time"
+
+	"asylumguide/flows"
+	"asylumguide/flows/render"
+)
+
+// request is one Bot API call that answers an update.
+type request struct {
+	method string
+	// chat is the chat the call writes a message to: such a call is
+	// paced, and waits out the chat's retry_after. 0 for a call that
+	// writes no message (a tap's answer, an inline answer).
+	chat   int64
+	body   []byte
+	header http.Header // jsonHeader if nil
+	result any         // the answer's result is decoded into it, if set
+	// done hears how the call ended (nil if it succeeded) and returns
+	// the calls that follow from it and the error to report; without
+	// done, the error is reported as it is.
+	done func(err error) ([]*request, error)
+}
+
+// job is the work of one update: the guide decides the answer at once,
+// and the calls that deliver it go out one by one, each when the pacer
+// and Telegram allow. A call that must wait parks the job; the
+// dispatcher runs it again later from where it stopped.
+type job struct {
+	b     *Bot
+	u     *update // nil for a tap's answer sent aside
+	start time.Time
+	node  flows.ID
+	lang  string
+	err   error
+	reqs  []*request // still to make, the next first
+	// after runs once every call is made: storing a language choice,
+	// which the person does not wait for.
+	after  func() error
+	ticket ticket
+	// faults and limits count the tries of the next call that met a
+	// fault or a 429.
+	faults, limits int
+	// parkedAt and cause describe the wait the job is in, if any.
+	parkedAt time.Time
+	cause    waitCause
+}
+
+// begin decides the answer to u and returns the job that delivers it.
+func (b *Bot) begin(u *update) task {
+	j := &job{b: b, u: u, start: b.clock.Now(), ticket: ticket{key: u.chatKey(), seq: u.seq}}
+	if u.answer != nil {
+		// The chat was idle when the tap came: answered first thing.
+		j.answer(u.answer)
+		u.answer = nil
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				j.panicked()
+			}
+		}()
+		j.node, j.lang, j.err = b.handle(j, u)
+	}()
+	return j
+}
+
+// aside takes out the answer to a tap that arrives while its chat is
+// busy, so that the button stops spinning at once.
+func (b *Bot) aside(u *update) task {
+	if u.answer == nil {
+		return nil
+	}
+	j := &job{b: b, start: b.clock.Now()}
+	j.answer(u.answer)
+	u.answer = nil
+	return j
+}
+
+// step makes the job's calls until they are done or one must wait.
+func (j *job) step(ctx context.Context) (wait time.Duration, cause waitCause, done bool) {
+	b := j.b
+	if !j.parkedAt.IsZero() {
+		b.metrics.waited(j.cause, b.clock.Now().Sub(j.parkedAt))
+		j.parkedAt = time.Time{}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			j.panicked()
+			wait, cause, done = 0, causeNone, j.finish()
+		}
+	}()
+	for len(j.reqs) > 0 {
+		if err := ctx.Err(); err != nil {
+			j.err = errors.Join(j.err, err)
+			break
+		}
+		r := j.reqs[0]
+		if r.chat != 0 {
+			j.ticket.chat = r.chat
+			if d, c := b.pace.acquire(&j.ticket); d != 0 {
+				return j.park(d, c)
+			}
+		} else if d := b.pace.paused(); d > 0 {
+			return j.park(d, causeGlobal429)
+		}
+		header := r.header
+		if header == nil {
+			header = jsonHeader
+		}
+		err := b.api.post(ctx, b.api.rt, r.method, header, r.body, r.result)
+		b.metrics.call(r.method, err)
+		if err == nil {
+			b.pace.accepted()
+		} else if d, c, again := j.retry(r, err); again && ctx.Err() == nil {
+			if d == 0 {
+				// A write refused with 429: acquire says how long its
+				// chat, or the whole bot, must wait.
+				continue
+			}
+			return j.park(d, c)
+		}
+		j.faults, j.limits = 0, 0
+		j.reqs = j.reqs[1:]
+		if r.done != nil {
+			var more []*request
+			more, err = r.done(err)
+			j.reqs = append(more, j.reqs...)
+		}
+		j.err = errors.Join(j.err, err)
+	}
+	return 0, causeNone, j.finish()
+}
+
+// retry decides whether a failed call is tried again, after how long,
+// and why. A 429 is recorded with the pacer, which holds the chat (or
+// the whole bot) for the whole retry_after.
+func (j *job) retry(r *request, err error) (time.Duration, waitCause, bool) {
+	rt := j.b.retry
+	switch Class(err) {
+	case ClassRateLimited:
+		d := retryAfter(err)
+		j.b.pace.refused(r.chat, d)
+		if j.limits++; j.limits > rt.RateLimits {
+			return 0, causeNone, false
+		}
+		if r.chat != 0 {
+			return 0, causeChat429, true
+		}
+		return d, causeChat429, true
+	case ClassServer, ClassNetwork, ClassOther:
+		if j.faults++; j.faults >= rt.Attempts {
+			return 0, causeNone, false
+		}
+		return rt.backoff(j.faults), causeBackoff, true
+	}
+	return 0, causeNone, false
+}
+
+// park records the wait the job goes into.
+func (j *job) park(d time.Duration, c waitCause) (time.Duration, waitCause, bool) {
+	j.parkedAt, j.cause = j.b.clock.Now(), c
+	return d, c, false
+}
+
+// finish runs what follows the calls and logs the update: the one place
+// where update errors are logged.
+func (j *job) finish() bool {
+	b := j.b
+	if j.after != nil {
+		j.err = errors.Join(j.err, j.after())
+		j.after = nil
+	}
+	u := j.u
+	if u == nil {
+		return true
+	}
+	dur := b.clock.Now().Sub(j.start)
+	b.metrics.update(u.kind(), dur)
+	if b.afterHandle != nil {
+		defer b.afterHandle(u, j.err)
+	}
+	level, msg := slog.LevelDebug, "update"
+	switch {
+	case j.err == nil:
+	case Class(j.err) == ClassBlocked:
+		msg = "update: user blocked the bot"
+	default:
+		level, msg = slog.LevelWarn, "update failed"
+	}
+	// Checked first: building the attributes costs allocations that a
+	// busy bot at info level should not pay for every update.
+	if !b.log.Enabled(context.Background(), level) {
+		return true
+	}
+	attrs := []any{"kind", u.kind(), "node", string(j.node), "lang", j.lang, "dur", dur}
+	if level == slog.LevelWarn {
+		attrs = append(attrs, "class", Class(j.err), "err", j.err)
+	}
+	b.log.Log(context.Background(), level, msg, attrs...)
+	return true
+}
+
+// errPanic marks an update whose handling panicked.
+var errPanic = errors.New("panic while handling update")
+
+// panicked drops the rest of a job that panicked. The panic value could
+// quote an update; only where it happened is logged.
+func (j *job) panicked() {
+	kind := "answer"
+	if j.u != nil {
+		kind = j.u.kind()
+	}
+	j.b.log.Error("panic recovered", "kind", kind, "stack", string(debug.Stack()))
+	j.err, j.reqs, j.after = errPanic, nil, nil
+}
+
+// send adds sending sc as a new message to chat.
+func (j *job) send(chat int64, sc *render.Screen) error {
+	r, err := j.sendRequest(chat, sc)
+	if err != nil {
+		return err
+	}
+	j.reqs = append(j.reqs, r)
+	return nil
+}
+
+func (j *job) sendRequest(chat int64, sc *render.Screen) (*request, error) {
+	tail, err := j.b.tails.of(sc)
+	if err != nil {
+		return nil, err
+	}
+	body := make([]byte, 0, 32+len(tail))
+	body = append(body, `{"chat_id":`...)
+	body = strconv.AppendInt(body, chat, 10)
+	body = append(body, ',')
+	body = append(body, tail...)
+	return &request{method: "sendMessage", chat: chat, body: body, done: func(err error) ([]*request, error) {
+		if err == nil {
+			j.b.metrics.shown(sc)
+		}
+		return nil, err
+	}}, nil
+}
+
+// edit adds replacing message msg of chat with sc; a double tap ("message
+// is not modified") is no error, and a message that can no longer be
+// edited gets sc as a new message.
+func (j *job) edit(chat int64, msg int, sc *render.Screen) error {
+	tail, err := j.b.tails.of(sc)
+	if err != nil {
+		return err
+	}
+	body := make([]byte, 0, 48+len(tail))
+	body = append(body, `{"chat_id":`...)
+	body = strconv.AppendInt(body, chat, 10)
+	body = append(body, `,"message_id":`...)
+	body = strconv.AppendInt(body, int64(msg), 10)
+	body = append(body, ',')
+	body = append(body, tail...)
+	j.reqs = append(j.reqs, &request{method: "editMessageText", chat: chat, body: body, done: func(err error) ([]*request, error) {
+		switch {
+		case err == nil, notModified(err):
+			j.b.metrics.shown(sc)
+			return nil, nil
+		case cannotEdit(err):
+			r, err := j.sendRequest(chat, sc)
+			if err != nil {
+				return nil, err
+			}
+			return []*request{r}, nil
+		}
+		return nil, err
+	}})
+	return nil
+}
+
+// answer adds answering a tap with body. The answer only stops the
+// button's spinner: when Telegram refuses it (a query too old after a
+// backlog), the rest goes on, or the tap would seem dead.
+func (j *job) answer(body []byte) {
+	j.reqs = append(j.reqs, &request{method: "answerCallbackQuery", body: body, done: func(err error) ([]*request, error) {
+		if err != nil && Class(err) != ClassCanceled {
+			j.b.log.Debug("callback answer refused", "class", Class(err))
+		}
+		return nil, nil
+	}})
+}

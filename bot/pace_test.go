@@ -1,0 +1,196 @@
+package bot
+
+import (
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// recordWakes collects the keys a pacer wakes, in order.
+type recordWakes struct {
+	mu   sync.Mutex
+	keys []int64
+}
+
+func (r *recordWakes) wake(k int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.keys = append(r.keys, k)
+}
+
+func (r *recordWakes) got() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.keys)
+}
+
+// TestChatRetryAfterIsKept: after a 429 for one chat, nothing is allowed
+// to that chat until its retry_after has fully passed; other chats go on.
+func TestChatRetryAfterIsKept(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, rate.Inf, 0, rate.Inf, 0)
+	p.refused(1, 10*time.Second)
+	tests := []struct {
+		at        time.Duration // since the 429
+		chat      int64
+		wantWait  time.Duration
+		wantCause waitCause
+	}{
+		{0, 1, 10 * time.Second, causeChat429},
+		{0, 2, 0, causeNone},
+		{9*time.Second + 999*time.Millisecond, 1, time.Millisecond, causeChat429},
+		{10 * time.Second, 1, 0, causeNone},
+	}
+	var at time.Duration
+	for _, tt := range tests {
+		clk.Advance(tt.at - at)
+		at = tt.at
+		wait, cause := p.acquire(&ticket{key: tt.chat, chat: tt.chat})
+		if wait != tt.wantWait || cause != tt.wantCause {
+			t.Errorf("chat %d at +%v: wait %v (%s), want %v (%s)", tt.chat, tt.at, wait, waitCauses[cause], tt.wantWait, waitCauses[tt.wantCause])
+		}
+	}
+}
+
+// TestManyChatsThrottledAtOnce refuses 300 chats at once, each with its
+// own retry_after, and checks every chat at every tenth of a second for a
+// minute: none is allowed a moment before its own window has passed, and
+// each is allowed as soon as it has.
+func TestManyChatsThrottledAtOnce(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, rate.Inf, 0, rate.Inf, 0)
+	rng := rand.New(rand.NewPCG(14, 14))
+	until := map[int64]time.Duration{}
+	for chat := int64(1); chat <= 300; chat++ {
+		d := time.Duration(1+rng.IntN(60)) * time.Second
+		until[chat] = d
+		p.refused(chat, d)
+		// An accepted call between refusals: per chat, not the whole bot.
+		p.accepted()
+	}
+	for at := time.Duration(0); at <= 61*time.Second; at += 100 * time.Millisecond {
+		for chat, end := range until {
+			wait, cause := p.acquire(&ticket{key: chat, chat: chat})
+			switch {
+			case at < end && (wait != end-at || cause != causeChat429):
+				t.Fatalf("chat %d at +%v (window %v): wait %v (%s), want %v for its 429", chat, at, end, wait, waitCauses[cause], end-at)
+			case at >= end && wait != 0:
+				t.Fatalf("chat %d at +%v (window %v): still waits %v", chat, at, end, wait)
+			}
+		}
+		clk.Advance(100 * time.Millisecond)
+	}
+}
+
+// TestRefusalRunHoldsTheWholeBot: Telegram does not say whether a 429 is
+// for one chat or for the whole bot. Six refusals in a row, with no call
+// accepted between them, hold every send until the longest retry_after
+// among them has passed; fewer, or random ones, hold only their chats.
+func TestRefusalRunHoldsTheWholeBot(t *testing.T) {
+	tests := []struct {
+		name string
+		// calls: a retry_after in seconds for a refusal, 0 for a call
+		// accepted.
+		calls      []int
+		wantPaused time.Duration
+	}{
+		{"five in a row", []int{1, 1, 1, 1, 1}, 0},
+		{"six in a row", []int{1, 3, 1, 1, 2, 1}, 3 * time.Second},
+		{"broken by a success", []int{1, 1, 1, 0, 1, 1, 1}, 0},
+		{"one in five refused", []int{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0}, 0},
+		{"success after six", []int{2, 2, 2, 2, 2, 2, 0}, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := newFakeClock()
+			p := newPacer(clk, rate.Inf, 0, rate.Inf, 0)
+			for i, secs := range tt.calls {
+				if secs == 0 {
+					p.accepted()
+					continue
+				}
+				p.refused(int64(100+i), time.Duration(secs)*time.Second)
+			}
+			if got := p.paused(); got != tt.wantPaused {
+				t.Errorf("paused for %v, want %v", got, tt.wantPaused)
+			}
+			// A chat that was never refused waits exactly as long.
+			wait, cause := p.acquire(&ticket{key: 1, chat: 1})
+			if tt.wantPaused == 0 && wait != 0 || tt.wantPaused > 0 && (wait != untilWoken || cause != causeGlobal429) {
+				t.Errorf("an untouched chat: wait %v (%s)", wait, waitCauses[cause])
+			}
+		})
+	}
+}
+
+// TestTurnsGoInArrivalOrderAtThePace queues 40 chats behind a global pace
+// of 10 a second (bursts of 2): their turns come in the order their
+// updates arrived, never faster than the pace, and a 429 for the whole
+// bot stops them until it has passed.
+func TestTurnsGoInArrivalOrderAtThePace(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, 10, 2, rate.Inf, 0)
+	w := &recordWakes{}
+	p.wake = w.wake
+	// Updates arrived in order 1..40, but ask in a shuffled order: the
+	// oldest goes first.
+	order := rand.New(rand.NewPCG(1, 4)).Perm(40)
+	tickets := map[int64]*ticket{}
+	immediate := 0
+	for _, i := range order {
+		k := int64(i + 1)
+		tickets[k] = &ticket{key: k, chat: k, seq: uint64(k)}
+		if wait, _ := p.acquire(tickets[k]); wait == 0 {
+			immediate++
+		}
+	}
+	if immediate != 2 {
+		t.Fatalf("%d went at once, want the burst of 2", immediate)
+	}
+	clk.Advance(time.Second)
+	// 10 turns in a second; the 2 of the burst went first.
+	if got := len(w.got()); got != 10 {
+		t.Fatalf("after 1s, %d turns came, want 10", got)
+	}
+	p.pauseAll(5 * time.Second)
+	clk.Advance(4900 * time.Millisecond)
+	if got := len(w.got()); got != 10 {
+		t.Errorf("during a 429 for the whole bot, %d turns came, want none after the first 10", got-10)
+	}
+	clk.Advance(100*time.Millisecond + 3*time.Second)
+	got := w.got()
+	if len(got) != 38 {
+		t.Fatalf("after the pause, %d turns in all, want 38", len(got))
+	}
+	if !slices.IsSorted(got) {
+		t.Errorf("turns came out of arrival order: %v", got)
+	}
+	// A granted ticket then goes at once.
+	if wait, _ := p.acquire(tickets[got[0]]); wait != 0 {
+		t.Errorf("a chat whose turn came must wait %v more", wait)
+	}
+}
+
+// TestChatPaceLetsQuickTapsThrough: one chat may send its burst at once,
+// then one a second.
+func TestChatPaceLetsQuickTapsThrough(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, rate.Inf, 0, 1, 3)
+	var waits []time.Duration
+	for range 5 {
+		wait, _ := p.acquire(&ticket{key: 7, chat: 7})
+		waits = append(waits, wait)
+		clk.Advance(wait)
+		if wait > 0 {
+			p.acquire(&ticket{key: 7, chat: 7})
+		}
+	}
+	want := []time.Duration{0, 0, 0, time.Second, time.Second}
+	if !slices.Equal(waits, want) {
+		t.Errorf("waits %v, want %v", waits, want)
+	}
+}
