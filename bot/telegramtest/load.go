@@ -216,10 +216,11 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		l.getUpdates(w, r, body)
 		return
 	}
-	reply := method == "sendMessage" || method == "editMessageText" || method == "answerCallbackQuery"
+	reply := method == "sendMessage" || method == "editMessageText" || method == "answerCallbackQuery" || method == "sendDocument"
 	if reply && l.flood != nil {
 		now := time.Now()
-		key, chat := floodKey{kind: 'c', id: jsonInt(body, `"chat_id":`)}, jsonInt(body, `"chat_id":`)
+		chat := chatID(body)
+		key := floodKey{kind: 'c', id: chat}
 		if method == "answerCallbackQuery" {
 			key = floodKey{kind: 'q', id: jsonInt(body, `"callback_query_id":"`)}
 		}
@@ -248,7 +249,7 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 	l.count(method)
 	switch method {
 	case "sendMessage", "editMessageText":
-		chat := jsonInt(body, `"chat_id":`)
+		chat := chatID(body)
 		msg := int(jsonInt(body, `"message_id":`))
 		if method == "sendMessage" {
 			msg = int(l.msgID.Add(1))
@@ -276,6 +277,25 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		out = strconv.AppendInt(out, chat, 10)
 		out = append(out, `,"type":"private"},"text":"..."}}`...)
 		w.Write(out)
+	case "sendDocument":
+		// The guide saved: a document, by upload or by the file_id of
+		// an earlier one. It is the reply; the screen stays as it was.
+		chat := chatID(body)
+		now := time.Now()
+		l.writes.Add(1)
+		l.lastWrite.Store(now.UnixNano())
+		if u := l.user(chat); u != nil {
+			if at := u.delivered.Swap(0); at != 0 {
+				l.mu.Lock()
+				l.screens = append(l.screens, now.Sub(time.Unix(0, at)))
+				l.mu.Unlock()
+			}
+			select {
+			case u.reply <- screen{}:
+			default:
+			}
+		}
+		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":1,"chat":{"id":%d,"type":"private"},"document":{"file_id":"doc-1","file_unique_id":"doc-1"}}}`, l.msgID.Add(1), chat)
 	case "answerCallbackQuery":
 		l.answered(body)
 		io.WriteString(w, `{"ok":true,"result":true}`)
@@ -302,6 +322,14 @@ func (l *Load) answered(body []byte) {
 	case p.user.answered <- struct{}{}:
 	default:
 	}
+}
+
+// chatID reads chat_id from a JSON or multipart body, or 0.
+func chatID(body []byte) int64 {
+	if id := jsonInt(body, `"chat_id":`); id != 0 {
+		return id
+	}
+	return jsonInt(body, "name=\"chat_id\"\r\n\r\n")
 }
 
 // jsonInt reads the integer after key in a JSON body, or 0.
