@@ -23,9 +23,12 @@
 //     body it cannot decode, which would put a person's message in the
 //     log; here the secret is compared in constant time, bodies are
 //     bounded, and no update content is ever logged;
-//   - the library has no retry on 429 and no bound on concurrent
-//     handlers; here retry_after is waited out in full and a fixed pool
-//     of workers keeps each chat's updates in order.
+//   - the library has no retry on 429, no pacing and no bound on
+//     concurrent handlers; here messages are paced below Telegram's
+//     limits (pace.go), every retry_after is kept in full for its chat
+//     or the whole bot, and a fixed pool of workers keeps each chat's
+//     updates in order, a chat that must wait being parked without a
+//     worker (dispatch.go, job.go).
 //
 // A second client for a few start-up calls would mean two error
 // taxonomies and two request paths to test; so there is one.

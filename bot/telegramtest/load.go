@@ -54,9 +54,11 @@ type LoadConfig struct {
 	// Spread starts the users one after another over this time, as a
 	// crowd following a link does; 0 starts them all at once.
 	Spread time.Duration
-	// ScreenWait is how long a user whose tap was answered waits for the
-	// new screen before tapping again (300 ms if 0): a blank calendar
-	// cell or a future day changes nothing on the screen.
+	// ScreenWait bounds how long a user whose tap was answered waits for
+	// the new screen before tapping again (10 s if 0). A user taps no
+	// blank calendar cell, and a tap answered with a pop-up (a future
+	// day) changes nothing on the screen, so neither waits; like a
+	// person, a user does not tap again before the screen has changed.
 	ScreenWait time.Duration
 }
 
@@ -104,9 +106,9 @@ type Load struct {
 type simUser struct {
 	id       int64
 	lang     string
-	reply    chan screen   // a new screen for the user
-	answered chan struct{} // their button press was answered
-	start    atomic.Int64  // id of the user's /start waiting for its message, 0 if none
+	reply    chan screen  // a new screen for the user
+	answered chan bool    // their button press was answered; true with a pop-up
+	start    atomic.Int64 // id of the user's /start waiting for its message, 0 if none
 	// delivered is when the user's last update reached the bot (unix
 	// nanos), until a screen answers it.
 	delivered atomic.Int64
@@ -116,6 +118,10 @@ type screen struct {
 	msgID   int
 	buttons []string // callback data
 }
+
+// noopData is the callback data of a calendar's blank cell, which no
+// person taps.
+const noopData = "v1:noop"
 
 // LoadResult is what a load run measured.
 type LoadResult struct {
@@ -155,7 +161,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 		return nil, err
 	}
 	if cfg.ScreenWait <= 0 {
-		cfg.ScreenWait = 300 * time.Millisecond
+		cfg.ScreenWait = 10 * time.Second
 	}
 	l := &Load{cfg: cfg, ln: ln, base: 7_000_000_000, queue: make(chan []byte, 1<<16)}
 	if cfg.Flood.Rate > 0 || cfg.Flood.ChatRate > 0 || cfg.Fail429 > 0 || cfg.Throttle > 0 {
@@ -165,7 +171,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	l.rng.New = func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	l.bufs.New = func() any { return new(bytes.Buffer) }
 	for i := range cfg.Users {
-		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1), answered: make(chan struct{}, 1)})
+		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1), answered: make(chan bool, 1)})
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 512
@@ -319,7 +325,7 @@ func (l *Load) answered(body []byte) {
 		l.mu.Unlock()
 	}
 	select {
-	case p.user.answered <- struct{}{}:
+	case p.user.answered <- bytes.Contains(body, []byte(`"text":`)):
 	default:
 	}
 }
@@ -613,17 +619,23 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 				case <-u.answered: // left over from the last press
 				default:
 				}
-				if step == 0 || len(sc.buttons) == 0 {
+				buttons := slices.DeleteFunc(slices.Clone(sc.buttons), func(d string) bool { return d == noopData })
+				data := ""
+				if step == 0 || len(buttons) == 0 {
 					l.send(run, u, true, 0, "")
 				} else {
-					l.send(run, u, false, sc.msgID, sc.buttons[rng.IntN(len(sc.buttons))])
+					data = buttons[rng.IntN(len(buttons))]
+					l.send(run, u, false, sc.msgID, data)
 				}
 				select {
 				case sc = <-u.reply:
-				case <-u.answered:
+				case popup := <-u.answered:
 					// A press is answered first; the new screen follows,
-					// unless the button changes nothing (a calendar's
-					// blank cell, a future day).
+					// unless the answer is a pop-up that changes nothing
+					// (a future day). Choosing a language does both.
+					if popup && !strings.HasPrefix(data, "v1:lang:") {
+						continue
+					}
 					t := time.NewTimer(l.cfg.ScreenWait)
 					select {
 					case sc = <-u.reply:

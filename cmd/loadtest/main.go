@@ -99,7 +99,7 @@ func run(args []string, out io.Writer) error {
 	chatCap := fs.Float64("chat-cap", 0, "writes a second the fake Bot API accepts in one chat (0: no cap)")
 	chatCapBurst := fs.Int("chat-cap-burst", 3, "writes at once the per-chat cap allows")
 	spread := fs.Duration("spread", 0, "start the users one after another over this time (0: all at once)")
-	screenWait := fs.Duration("screen-wait", 300*time.Millisecond, "how long a user whose tap was answered waits for the new screen")
+	screenWait := fs.Duration("screen-wait", 10*time.Second, "at most how long a user whose tap was answered waits for the new screen before tapping again")
 	botRate := fs.String("bot-rate", "0", `the bot's ASYLUMGUIDE_RATE, writes a second across chats ("0": off; "": the bot's default)`)
 	botChatRate := fs.String("bot-chat-rate", "0", `the bot's ASYLUMGUIDE_CHAT_RATE, writes a second per chat ("0": off; "": the bot's default)`)
 	bin := fs.String("bin", "", "asylumguide binary (default: build it)")
@@ -261,7 +261,7 @@ var scenarios = map[string]map[string]string{
 	"crowd": {
 		"users": "300", "steps": "3", "spread": "1s", "duration": "2m", "warmup": "0s",
 		"cap": "30", "cap-burst": "10", "chat-cap": "1", "chat-cap-burst": "3",
-		"screen-wait": "20s", "bot-rate": "", "bot-chat-rate": "",
+		"screen-wait": "30s", "bot-rate": "", "bot-chat-rate": "",
 	},
 }
 
