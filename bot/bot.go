@@ -92,6 +92,10 @@ type Bot struct {
 	// offset is the next getUpdates offset: every update below it has
 	// been accepted by the dispatcher.
 	offset atomic.Int64
+	// langChanges counts the language choices stored or forgotten, so
+	// that a tap decided as it arrived knows whether its language may
+	// have changed before its turn.
+	langChanges atomic.Uint64
 	// hooks lets tests observe handled updates.
 	afterHandle func(*update, error)
 }
@@ -206,7 +210,14 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 func (b *Bot) handle(j *job, u *update) (flows.ID, string, error) {
 	switch {
 	case u.CallbackQuery != nil:
-		return b.onCallback(j, u.CallbackQuery)
+		// The decision made as the tap arrived stands unless a
+		// language was stored or forgotten since: an update of the
+		// same chat just before it may have changed the person's.
+		p := &u.press
+		if !u.decided || b.langChanges.Load() != u.langChanges && p.act.Kind != flows.SetLanguage && !b.stillIn(&u.CallbackQuery.From, p.lang) {
+			b.decide(u.CallbackQuery, p)
+		}
+		return b.onCallback(j, u.CallbackQuery, p)
 	case u.Message != nil:
 		return b.onMessage(j, u.Message)
 	case u.InlineQuery != nil:
@@ -265,7 +276,9 @@ func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 				return node, lang, joinStore(j.guide(m.Chat.ID, lang), storeErr)
 			}
 			if c.Forget {
-				if err := b.cfg.Prefs.Forget(m.From.ID); err != nil {
+				err := b.cfg.Prefs.Forget(m.From.ID)
+				b.langChanges.Add(1)
+				if err != nil {
 					node = flows.ForgetFailed
 					storeErr = errors.Join(storeErr, &storeError{err})
 				}
@@ -296,6 +309,7 @@ func joinStore(err, storeErr error) error { return errors.Join(err, storeErr) }
 // gone: the person does not wait for the disk, and a failed write still
 // leaves them reading in the language they chose.
 func (b *Bot) remember(userID int64, lang string) error {
+	defer b.langChanges.Add(1)
 	if err := b.cfg.Prefs.SetLanguage(userID, lang); err != nil {
 		return &storeError{err}
 	}
@@ -329,28 +343,50 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 	return lang, topic, true
 }
 
-func (b *Bot) onCallback(j *job, q *callbackQuery) (flows.ID, string, error) {
-	lang, storeErr := b.language(&q.From)
-	act := b.tree.Parse(q.Data)
-	if act.Kind == flows.SetLanguage {
-		lang = act.Lang
-	}
-	sc, _, err := b.screens.Press(act, lang, flows.Today(b.now()))
-	if err != nil {
-		return act.Target, lang, err
+func (b *Bot) onCallback(j *job, q *callbackQuery, p *press) (flows.ID, string, error) {
+	act, lang := p.act, p.lang
+	if p.err != nil {
+		return act.Target, lang, p.err
 	}
 	node := act.Target
-	if sc != nil {
-		node = sc.Node
+	if p.sc != nil {
+		node = p.sc.Node
 	}
-	err = b.showCallback(j, q, sc)
+	err := b.showCallback(j, q, p.sc)
 	if act.Kind == flows.SendGuide && q.Message != nil && q.Message.Chat.Type == "private" {
 		err = errors.Join(err, j.guide(q.Message.Chat.ID, lang))
 	}
 	if act.Kind == flows.SetLanguage {
 		j.after = func() error { return b.remember(q.From.ID, act.Lang) }
 	}
-	return node, lang, errors.Join(err, storeErr)
+	return node, lang, errors.Join(err, p.storeErr)
+}
+
+// press is what a tap leads to: the screen and the pop-up, in the
+// person's language.
+type press struct {
+	act      flows.Action
+	lang     string
+	sc       *render.Screen // nil: the screen stays
+	notice   string
+	storeErr error // reading the language failed; it was guessed
+	err      error
+}
+
+// stillIn reports whether u's language is still lang.
+func (b *Bot) stillIn(u *user, lang string) bool {
+	now, err := b.language(u)
+	return err == nil && now == lang
+}
+
+// decide works out what a tap leads to, into p.
+func (b *Bot) decide(q *callbackQuery, p *press) {
+	*p = press{act: b.tree.Parse(q.Data)}
+	p.lang, p.storeErr = b.language(&q.From)
+	if p.act.Kind == flows.SetLanguage {
+		p.lang = p.act.Lang
+	}
+	p.sc, p.notice, p.err = b.screens.Press(p.act, p.lang, flows.Today(b.now()))
 }
 
 // showCallback shows sc for a button press: in place of the message the
@@ -370,28 +406,21 @@ func (b *Bot) showCallback(j *job, q *callbackQuery, sc *render.Screen) error {
 	return j.edit(m.Chat.ID, m.MessageID, sc)
 }
 
-// tapAnswer decides the answer to a tap as soon as it arrives, before it
-// is queued: the pop-up text, if the button has one, and nothing else,
-// so the answer never waits behind a chat's messages. Telegram wants an
-// answer to every callback query, or the button spins.
-func (b *Bot) tapAnswer(q *callbackQuery) []byte {
-	lang, _ := b.language(&q.From)
-	act := b.tree.Parse(q.Data)
-	if act.Kind == flows.SetLanguage {
-		lang = act.Lang
-	}
-	_, notice, _ := b.screens.Press(act, lang, flows.Today(b.now()))
-	body, err := answerBody(q.ID, notice)
-	if err != nil {
-		return nil
-	}
-	return body
-}
-
-// prepare readies an update as it arrives: a tap gets its answer.
+// prepare readies an update as it arrives. A tap is decided at once, so
+// that its answer (the pop-up text, if the button has one) never waits
+// behind a chat's messages: Telegram wants an answer to every callback
+// query, or the button spins. The decision also serves for the screen
+// while no earlier update of the chat can change it (see aside).
 func (b *Bot) prepare(u *update) {
-	if q := u.CallbackQuery; q != nil {
-		u.answer = b.tapAnswer(q)
+	q := u.CallbackQuery
+	if q == nil {
+		return
+	}
+	u.langChanges = b.langChanges.Load()
+	b.decide(q, &u.press)
+	u.decided = true
+	if body, err := answerBody(q.ID, u.press.notice); err == nil {
+		u.answer = body
 	}
 }
 

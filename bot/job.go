@@ -27,6 +27,13 @@ type request struct {
 	// the calls that follow from it and the error to report; without
 	// done, the error is reported as it is.
 	done func(err error) ([]*request, error)
+	// courtesy marks a call whose failure is only logged, at debug
+	// level: a tap's answer, which only stops the button's spinner.
+	courtesy bool
+	// screen is the screen a sendMessage or editMessageText shows: it is
+	// counted once shown, and an edit that can no longer be made is sent
+	// as a new message.
+	screen *render.Screen
 }
 
 // job is the work of one update: the guide decides the answer at once,
@@ -41,6 +48,11 @@ type job struct {
 	lang  string
 	err   error
 	reqs  []*request // still to make, the next first
+	// first and slots hold the usual calls, an answer and a screen,
+	// without allocations of their own.
+	first [2]*request
+	slots [2]request
+	used  int
 	// after runs once every call is made: storing a language choice,
 	// which the person does not wait for.
 	after  func() error
@@ -56,6 +68,7 @@ type job struct {
 // begin decides the answer to u and returns the job that delivers it.
 func (b *Bot) begin(u *update) task {
 	j := &job{b: b, u: u, start: b.clock.Now(), ticket: ticket{key: u.chatKey(), seq: u.seq}}
+	j.reqs = j.first[:0]
 	if u.answer != nil {
 		// The chat was idle when the tap came: answered first thing.
 		j.answer(u.answer)
@@ -73,12 +86,16 @@ func (b *Bot) begin(u *update) task {
 }
 
 // aside takes out the answer to a tap that arrives while its chat is
-// busy, so that the button stops spinning at once.
+// busy, so that the button stops spinning at once. The tap's screen is
+// decided again when its turn comes: an earlier update may change the
+// language.
 func (b *Bot) aside(u *update) task {
+	u.decided = false
 	if u.answer == nil {
 		return nil
 	}
 	j := &job{b: b, start: b.clock.Now()}
+	j.reqs = j.first[:0]
 	j.answer(u.answer)
 	u.answer = nil
 	return j
@@ -129,12 +146,28 @@ func (j *job) step(ctx context.Context) (wait time.Duration, cause waitCause, do
 		}
 		j.faults, j.limits = 0, 0
 		j.reqs = j.reqs[1:]
-		if r.done != nil {
+		switch {
+		case r.screen != nil:
+			var more *request
+			more, err = j.shown(r, err)
+			if more != nil {
+				j.reqs = append([]*request{more}, j.reqs...)
+			}
+		case r.courtesy:
+			if err != nil && Class(err) != ClassCanceled {
+				b.log.Debug("callback answer refused", "class", Class(err))
+			}
+			err = nil
+		case r.done != nil:
 			var more []*request
 			more, err = r.done(err)
-			j.reqs = append(more, j.reqs...)
+			if len(more) > 0 {
+				j.reqs = append(more, j.reqs...)
+			}
 		}
-		j.err = errors.Join(j.err, err)
+		if err != nil {
+			j.err = errors.Join(j.err, err)
+		}
 	}
 	return 0, causeNone, j.finish()
 }
@@ -242,12 +275,9 @@ func (j *job) sendRequest(chat int64, sc *render.Screen) (*request, error) {
 	body = strconv.AppendInt(body, chat, 10)
 	body = append(body, ',')
 	body = append(body, tail...)
-	return &request{method: "sendMessage", chat: chat, body: body, done: func(err error) ([]*request, error) {
-		if err == nil {
-			j.b.metrics.shown(sc)
-		}
-		return nil, err
-	}}, nil
+	r := j.request()
+	r.method, r.chat, r.body, r.screen = "sendMessage", chat, body, sc
+	return r, nil
 }
 
 // edit adds replacing message msg of chat with sc; a double tap ("message
@@ -265,31 +295,40 @@ func (j *job) edit(chat int64, msg int, sc *render.Screen) error {
 	body = strconv.AppendInt(body, int64(msg), 10)
 	body = append(body, ',')
 	body = append(body, tail...)
-	j.reqs = append(j.reqs, &request{method: "editMessageText", chat: chat, body: body, done: func(err error) ([]*request, error) {
-		switch {
-		case err == nil, notModified(err):
-			j.b.metrics.shown(sc)
-			return nil, nil
-		case cannotEdit(err):
-			r, err := j.sendRequest(chat, sc)
-			if err != nil {
-				return nil, err
-			}
-			return []*request{r}, nil
-		}
-		return nil, err
-	}})
+	r := j.request()
+	r.method, r.chat, r.body, r.screen = "editMessageText", chat, body, sc
+	j.reqs = append(j.reqs, r)
 	return nil
+}
+
+// shown hears how a screen's call ended: it counts a screen shown, and
+// turns an edit that can no longer be made into a new message.
+func (j *job) shown(r *request, err error) (*request, error) {
+	switch {
+	case err == nil, r.method == "editMessageText" && notModified(err):
+		j.b.metrics.shown(r.screen)
+		return nil, nil
+	case r.method == "editMessageText" && cannotEdit(err):
+		return j.sendRequest(r.chat, r.screen)
+	}
+	return nil, err
+}
+
+// request returns a blank request, from the job's own room while it has
+// some.
+func (j *job) request() *request {
+	if j.used < len(j.slots) {
+		j.used++
+		return &j.slots[j.used-1]
+	}
+	return new(request)
 }
 
 // answer adds answering a tap with body. The answer only stops the
 // button's spinner: when Telegram refuses it (a query too old after a
 // backlog), the rest goes on, or the tap would seem dead.
 func (j *job) answer(body []byte) {
-	j.reqs = append(j.reqs, &request{method: "answerCallbackQuery", body: body, done: func(err error) ([]*request, error) {
-		if err != nil && Class(err) != ClassCanceled {
-			j.b.log.Debug("callback answer refused", "class", Class(err))
-		}
-		return nil, nil
-	}})
+	r := j.request()
+	r.method, r.body, r.courtesy = "answerCallbackQuery", body, true
+	j.reqs = append(j.reqs, r)
 }

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -65,11 +66,14 @@ type pacer struct {
 	chats       map[int64]*chatPace
 	swept       time.Time
 	pausedUntil time.Time // a 429 for the whole bot
-	run         int       // calls refused in a row
-	runUntil    time.Time // the latest retry_after in the run
-	turns       turnQueue // waiting for their turn, oldest update first
-	timer       stopper   // wakes the head of turns
-	head        *rate.Reservation
+	// held is pausedUntil in Unix nanoseconds, 0 once it has passed: a
+	// call that is not paced learns without a lock that nothing holds it.
+	held     atomic.Int64
+	run      atomic.Int32 // calls refused in a row
+	runUntil time.Time    // the latest retry_after in the run
+	turns    turnQueue    // waiting for their turn, oldest update first
+	timer    stopper      // wakes the head of turns
+	head     *rate.Reservation
 }
 
 // chatPace is what the pacer knows of one chat.
@@ -146,17 +150,22 @@ func (p *pacer) acquire(t *ticket) (time.Duration, waitCause) {
 
 // paused returns how long the bot as a whole is still held back.
 func (p *pacer) paused() time.Duration {
-	now := p.clock.Now()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return max(0, p.pausedUntil.Sub(now))
+	held := p.held.Load()
+	if held == 0 {
+		return 0
+	}
+	if d := time.Unix(0, held).Sub(p.clock.Now()); d > 0 {
+		return d
+	}
+	p.held.CompareAndSwap(held, 0)
+	return 0
 }
 
 // accepted records a call Telegram accepted.
 func (p *pacer) accepted() {
-	p.mu.Lock()
-	p.run = 0
-	p.mu.Unlock()
+	if p.run.Load() != 0 {
+		p.run.Store(0)
+	}
 }
 
 // refused records a 429 with retry_after d. chat is the chat the call
@@ -173,10 +182,10 @@ func (p *pacer) refused(chat int64, d time.Duration) {
 			c.until = until
 		}
 	}
-	if p.run++; p.run == 1 || until.After(p.runUntil) {
+	if n := p.run.Add(1); n == 1 || until.After(p.runUntil) {
 		p.runUntil = until
 	}
-	if p.run >= refusalRun {
+	if p.run.Load() >= refusalRun {
 		p.pauseLocked(now, p.runUntil)
 	}
 }
@@ -195,6 +204,7 @@ func (p *pacer) pauseLocked(now, until time.Time) {
 		return
 	}
 	p.pausedUntil = until
+	p.held.Store(until.UnixNano())
 	if p.head != nil {
 		p.head.CancelAt(now)
 		p.head = nil

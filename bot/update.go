@@ -23,6 +23,13 @@ type update struct {
 	// answer is the answerCallbackQuery request of a tap, decided when
 	// it arrived; nil once sent, or for anything but a tap.
 	answer []byte
+	// press is what the tap leads to, decided when it arrived, if
+	// decided is set: not when an earlier update of its chat could
+	// change it.
+	press   press
+	decided bool
+	// langChanges is Bot.langChanges when the tap was decided.
+	langChanges uint64
 	// seq is the update's place in the order updates arrived.
 	seq uint64
 }
