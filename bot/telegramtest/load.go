@@ -106,9 +106,12 @@ type Load struct {
 type simUser struct {
 	id       int64
 	lang     string
-	reply    chan screen  // a new screen for the user
-	answered chan bool    // their button press was answered; true with a pop-up
-	start    atomic.Int64 // id of the user's /start waiting for its message, 0 if none
+	reply    chan screen // a new screen for the user
+	answered chan answer // their button presses' answers
+	// starts are the ids of the user's /start updates waiting for their
+	// message, oldest first: the bot answers a chat's updates in order.
+	mu     sync.Mutex
+	starts []int64
 	// delivered is when the user's last update reached the bot (unix
 	// nanos), until a screen answers it.
 	delivered atomic.Int64
@@ -119,9 +122,18 @@ type screen struct {
 	buttons []string // callback data
 }
 
-// noopData is the callback data of a calendar's blank cell, which no
-// person taps.
-const noopData = "v1:noop"
+// untapped reports the buttons a simulated user leaves alone: a
+// calendar's blank cells, which no person taps, and days from today on,
+// which only bring a pop-up ("that day has not come yet"). A user who
+// could tap on while pop-ups came at once would run ahead of their chat
+// and see their own updates coalesced. Today is taken at UTC+2, at or
+// after Kosovo's date, so no day the bot counts as future is tapped.
+func untapped(now time.Time) func(data string) bool {
+	today := "v1:day:" + now.In(time.FixedZone("", 2*3600)).Format("20060102")
+	return func(data string) bool {
+		return data == "v1:noop" || strings.HasPrefix(data, "v1:day:") && data >= today
+	}
+}
 
 // LoadResult is what a load run measured.
 type LoadResult struct {
@@ -171,7 +183,7 @@ func NewLoad(cfg LoadConfig) (*Load, error) {
 	l.rng.New = func() any { return rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())) }
 	l.bufs.New = func() any { return new(bytes.Buffer) }
 	for i := range cfg.Users {
-		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1), answered: make(chan bool, 1)})
+		l.users = append(l.users, &simUser{id: l.base + int64(i), lang: cfg.Langs[i%len(cfg.Langs)], reply: make(chan screen, 1), answered: make(chan answer, 8)})
 	}
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 512
@@ -265,7 +277,7 @@ func (l *Load) serve(w http.ResponseWriter, r *http.Request) {
 		l.lastWrite.Store(now.UnixNano())
 		if u := l.user(chat); u != nil {
 			if method == "sendMessage" {
-				l.replied(u.start.Swap(0))
+				l.replied(u.firstStart())
 			}
 			if at := u.delivered.Swap(0); at != 0 {
 				l.mu.Lock()
@@ -325,7 +337,7 @@ func (l *Load) answered(body []byte) {
 		l.mu.Unlock()
 	}
 	select {
-	case p.user.answered <- bytes.Contains(body, []byte(`"text":`)):
+	case p.user.answered <- answer{id: jsonInt(body, `"callback_query_id":"`), popup: bytes.Contains(body, []byte(`"text":`))}:
 	default:
 	}
 }
@@ -389,6 +401,26 @@ func (l *Load) user(id int64) *simUser {
 		return l.users[i]
 	}
 	return nil
+}
+
+// answer is the answer to a button press: the update it answers, and
+// whether it shows a pop-up.
+type answer struct {
+	id    int64
+	popup bool
+}
+
+// firstStart takes the oldest /start of u still waiting for its message,
+// or 0.
+func (u *simUser) firstStart() int64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if len(u.starts) == 0 {
+		return 0
+	}
+	id := u.starts[0]
+	u.starts = u.starts[1:]
+	return id
 }
 
 // pendingUpdate is an update sent to the bot and not yet answered.
@@ -513,15 +545,44 @@ func (l *Load) update(token int64, u *simUser, start bool, msgID int, data strin
 	return append(append(b, data...), `"}}`...)
 }
 
+// awaitTap waits, as a person does, for the answer to the user's press
+// id and then for the new screen, which may come first; a pop-up alone
+// (a future day) changes nothing, unless the press also changes the
+// screen (a language). The screen updates sc. It reports false once the
+// run has ended.
+func (l *Load) awaitTap(run context.Context, u *simUser, id int64, screenToo bool, sc *screen) bool {
+	t := time.NewTimer(l.cfg.ScreenWait)
+	defer t.Stop()
+	answered, shown, popup := false, false, false
+	for !answered || !shown && (!popup || screenToo) {
+		select {
+		case s := <-u.reply:
+			*sc, shown = s, true
+		case a := <-u.answered:
+			// Answers to earlier presses that came late are not this one's.
+			if a.id == id {
+				answered, popup = true, a.popup
+			}
+		case <-t.C:
+			return true
+		case <-run.Done():
+			return false
+		}
+	}
+	return true
+}
+
 // send hands an update of user u to the bot: a /start, or a tap on data
-// on message msgID. It counts as sent once it is queued (or posted): one
+// on message msgID, and returns its id. It counts as sent once it is queued (or posted): one
 // the end of the run stopped first was never sent.
-func (l *Load) send(ctx context.Context, u *simUser, start bool, msgID int, data string) {
+func (l *Load) send(ctx context.Context, u *simUser, start bool, msgID int, data string) int64 {
 	id := l.nextToken.Add(1)
 	raw := l.update(id, u, start, msgID, data)
 	l.pending.Store(id, &pendingUpdate{user: u})
 	if start {
-		u.start.Store(id)
+		u.mu.Lock()
+		u.starts = append(u.starts, id)
+		u.mu.Unlock()
 	}
 	if l.cfg.Webhook == "" {
 		select {
@@ -530,17 +591,19 @@ func (l *Load) send(ctx context.Context, u *simUser, start bool, msgID int, data
 		case <-ctx.Done():
 			l.pending.Delete(id)
 		}
-		return
+		return id
 	}
 	setUpdateID(raw, id)
 	l.sent.Add(1)
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.cfg.Webhook, bytes.NewReader(raw))
+	// A POST under way when the run ends still completes: the answer to
+	// a tap may come back in its response.
+	req, _ := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodPost, l.cfg.Webhook, bytes.NewReader(raw))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", l.cfg.WebhookSecret)
 	l.delivered(id)
 	resp, err := l.client.Do(req)
 	if err != nil {
-		return
+		return id
 	}
 	// The bot may answer one method in the response, and Telegram then
 	// makes that call: here, the tap's answer.
@@ -553,6 +616,7 @@ func (l *Load) send(ctx context.Context, u *simUser, start bool, msgID int, data
 		l.answered(reply)
 	}
 	l.bufs.Put(buf)
+	return id
 }
 
 // Run drives the users until ctx ends, Duration passes or every user made
@@ -615,35 +679,19 @@ func (l *Load) Run(ctx context.Context, drain time.Duration) LoadResult {
 				if run.Err() != nil {
 					return
 				}
-				select {
-				case <-u.answered: // left over from the last press
-				default:
-				}
-				buttons := slices.DeleteFunc(slices.Clone(sc.buttons), func(d string) bool { return d == noopData })
-				data := ""
+				buttons := slices.DeleteFunc(slices.Clone(sc.buttons), untapped(time.Now()))
 				if step == 0 || len(buttons) == 0 {
 					l.send(run, u, true, 0, "")
-				} else {
-					data = buttons[rng.IntN(len(buttons))]
-					l.send(run, u, false, sc.msgID, data)
-				}
-				select {
-				case sc = <-u.reply:
-				case popup := <-u.answered:
-					// A press is answered first; the new screen follows,
-					// unless the answer is a pop-up that changes nothing
-					// (a future day). Choosing a language does both.
-					if popup && !strings.HasPrefix(data, "v1:lang:") {
-						continue
-					}
-					t := time.NewTimer(l.cfg.ScreenWait)
 					select {
 					case sc = <-u.reply:
-					case <-t.C:
 					case <-run.Done():
+						return
 					}
-					t.Stop()
-				case <-run.Done():
+					continue
+				}
+				data := buttons[rng.IntN(len(buttons))]
+				id := l.send(run, u, false, sc.msgID, data)
+				if !l.awaitTap(run, u, id, strings.HasPrefix(data, "v1:lang:"), &sc) {
 					return
 				}
 			}
