@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -59,18 +60,15 @@ type Config struct {
 
 // Bot answers updates with screens of the guide.
 type Bot struct {
-	cfg      Config
-	api      *client
-	screens  *render.Screens
-	tails    *tails
-	tree     *flows.Tree
+	cfg Config
+	api *client
+	// guide is what the bot shows; Reload swaps it for new content.
+	guide    atomic.Pointer[guide]
 	log      *slog.Logger
 	retry    Retry
 	dispatch *dispatcher
 	metrics  *metrics
 	username atomic.Pointer[string]
-	cards    cardResults
-	guides   guideFiles
 	// reached is set once Telegram has answered getMe or getUpdates: the
 	// token works and the network is there.
 	reached atomic.Bool
@@ -122,19 +120,17 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	tails, err := newTails(cfg.Screens)
+	g, err := newGuide(cfg.Screens)
 	if err != nil {
-		return nil, fmt.Errorf("encode screens: %w", err)
+		return nil, err
 	}
 	b := &Bot{
-		cfg:     cfg,
-		api:     newClient(cfg.APIURL, cfg.Token, cfg.Transport),
-		tails:   tails,
-		screens: cfg.Screens,
-		tree:    cfg.Screens.Tree(),
-		log:     cfg.Log,
-		retry:   cfg.Retry,
+		cfg:   cfg,
+		api:   newClient(cfg.APIURL, cfg.Token, cfg.Transport),
+		log:   cfg.Log,
+		retry: cfg.Retry,
 	}
+	b.guide.Store(g)
 	if cfg.Username != "" {
 		b.username.Store(&cfg.Username)
 	}
@@ -236,10 +232,10 @@ func (b *Bot) handle(ctx context.Context, u *update) (flows.ID, string, error) {
 // Telegram app's language if the guide has it, else English.
 func (b *Bot) language(u *user) (string, error) {
 	tag, err := b.cfg.Prefs.Language(u.ID)
-	if err == nil && tag != "" && b.tree.HasLanguage(tag) {
+	if err == nil && tag != "" && b.g().screens.Tree().HasLanguage(tag) {
 		return tag, nil
 	}
-	if l, ok := b.screens.Catalog().Match(u.LanguageCode); ok {
+	if l, ok := b.g().screens.Catalog().Match(u.LanguageCode); ok {
 		tag = l.Tag
 	} else {
 		tag = locales.Default
@@ -264,7 +260,7 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 	if !isCommand && m.Text != "" {
 		// A typed question: the answer lists the screens it finds. The
 		// text is searched and forgotten; it is never logged or counted.
-		sc, found, err := b.screens.Search(lang, m.Text)
+		sc, found, err := b.g().screens.Search(lang, m.Text)
 		if err != nil {
 			return "", lang, err
 		}
@@ -295,7 +291,7 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 			}
 		}
 	}
-	err := b.send(ctx, m.Chat.ID, b.screens.Get(lang, node))
+	err := b.send(ctx, m.Chat.ID, b.g().screens.Get(lang, node))
 	if remember {
 		storeErr = errors.Join(storeErr, b.remember(m.From.ID, lang))
 	}
@@ -323,10 +319,10 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 		return "", "", false
 	}
 	if p.lang != "" {
-		l, found := b.screens.Catalog().Lookup(p.lang)
+		l, found := b.g().screens.Catalog().Lookup(p.lang)
 		if !found {
 			// "EN", "sr" or "en-GB" in a hand-written link.
-			if l, found = b.screens.Catalog().Match(p.lang); !found {
+			if l, found = b.g().screens.Catalog().Match(p.lang); !found {
 				return "", "", false
 			}
 		}
@@ -344,11 +340,11 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 
 func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, string, error) {
 	lang, storeErr := b.language(&q.From)
-	act := b.tree.Parse(q.Data)
+	act := b.g().screens.Tree().Parse(q.Data)
 	if act.Kind == flows.SetLanguage {
 		lang = act.Lang
 	}
-	sc, notice, err := b.screens.Press(act, lang, flows.Today(b.now()))
+	sc, notice, err := b.g().screens.Press(act, lang, flows.Today(b.now()))
 	if err != nil {
 		return act.Target, lang, err
 	}
@@ -406,7 +402,7 @@ func (b *Bot) botUsername() string {
 
 // send sends sc as a new message to chat.
 func (b *Bot) send(ctx context.Context, chat int64, sc *render.Screen) error {
-	tail, err := b.tails.of(sc)
+	tail, err := b.g().tails.of(sc)
 	if err != nil {
 		return err
 	}
@@ -424,7 +420,7 @@ func (b *Bot) send(ctx context.Context, chat int64, sc *render.Screen) error {
 
 // edit replaces message msg of chat with sc.
 func (b *Bot) edit(ctx context.Context, chat int64, msg int, sc *render.Screen) error {
-	tail, err := b.tails.of(sc)
+	tail, err := b.g().tails.of(sc)
 	if err != nil {
 		return err
 	}
@@ -483,6 +479,41 @@ func (b *Bot) call(ctx context.Context, method string, body []byte) error {
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now() }
+
+// guide is the rendered guide the bot shows, with what the adapter keeps
+// of it: the encoded screens, the shared cards and the guide's documents.
+// A reload replaces all of it at once.
+type guide struct {
+	screens *render.Screens
+	tails   *tails
+	cards   cardResults
+	files   guideFiles
+}
+
+func newGuide(s *render.Screens) (*guide, error) {
+	t, err := newTails(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode screens: %w", err)
+	}
+	return &guide{screens: s, tails: t}, nil
+}
+
+// g is the guide shown now.
+func (b *Bot) g() *guide { return b.guide.Load() }
+
+// Reload shows screens from now on: the updates being handled finish with
+// the old ones. It reports whether the profile's texts (commands and
+// descriptions) changed, so the caller can set them again with Setup's
+// SetProfile.
+func (b *Bot) Reload(screens *render.Screens) (profileChanged bool, err error) {
+	g, err := newGuide(screens)
+	if err != nil {
+		return false, err
+	}
+	before := b.profiles()
+	b.guide.Store(g)
+	return !slices.EqualFunc(before, b.profiles(), equalProfile), nil
+}
 
 // Ready reports whether the bot can take updates: Telegram has answered
 // since it started (the token is good and the network is up) and, in

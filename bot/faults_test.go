@@ -384,7 +384,7 @@ func TestForgetOnAFailingDiskSaysSo(t *testing.T) {
 	if got := methods(calls); !equal(got, "sendMessage") {
 		t.Fatalf("calls = %v, want one reply", got)
 	}
-	want := h.bot.screens.Get("fr", flows.ForgetFailed).Text
+	want := h.bot.g().screens.Get("fr", flows.ForgetFailed).Text
 	if got := calls[0].Params["text"]; got != want {
 		t.Errorf("reply to a failed /forget:\n%s\nwant:\n%s", got, want)
 	}

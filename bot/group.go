@@ -21,7 +21,7 @@ func (b *Bot) onGroupMessage(ctx context.Context, m *message) (flows.ID, string,
 		return "", "", nil
 	}
 	lang, storeErr := b.language(m.From)
-	sc, err := groupScreen(b.screens, lang, name)
+	sc, err := groupScreen(b.g().screens, lang, name)
 	if err != nil {
 		return "", lang, err
 	}

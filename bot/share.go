@@ -87,8 +87,8 @@ func (b *Bot) onInline(ctx context.Context, q *inlineQuery) (flows.ID, string, e
 	b.metrics.inline(lang)
 	var results []json.RawMessage
 	if name := b.botUsername(); name != "" {
-		for _, c := range b.screens.Cards(lang, q.Query) {
-			r, err := b.cards.result(name, c)
+		for _, c := range b.g().screens.Cards(lang, q.Query) {
+			r, err := b.g().cards.result(name, c)
 			if err != nil {
 				return "", lang, err
 			}
@@ -155,12 +155,12 @@ func (b *Bot) sendGuide(ctx context.Context, chat int64, lang string) error {
 	if b.cfg.Guide == nil {
 		return nil
 	}
-	caption, err := b.screens.Text(lang, flows.MsgGuideCaption, nil)
+	caption, err := b.g().screens.Text(lang, flows.MsgGuideCaption, nil)
 	if err != nil {
 		return err
 	}
 	caption = strings.TrimSpace(caption)
-	if id := b.guides.get(lang); id != "" {
+	if id := b.g().files.get(lang); id != "" {
 		err := b.call(ctx, "sendDocument", mustJSON(struct {
 			Chat     int64  `json:"chat_id"`
 			Document string `json:"document"`
@@ -183,7 +183,7 @@ func (b *Bot) sendGuide(ctx context.Context, chat int64, lang string) error {
 	if Class(err) == ClassBlocked || ctx.Err() != nil {
 		return err
 	}
-	sorry, serr := b.screens.Notice(lang, flows.MsgGuideFailed)
+	sorry, serr := b.g().screens.Notice(lang, flows.MsgGuideFailed)
 	if serr != nil {
 		return serr
 	}
@@ -226,7 +226,7 @@ func (b *Bot) uploadGuide(ctx context.Context, chat int64, lang, caption string)
 		return err
 	}, b.metrics.wait)
 	if err == nil && sent.Document.FileID != "" {
-		b.guides.set(lang, sent.Document.FileID)
+		b.g().files.set(lang, sent.Document.FileID)
 	}
 	return err
 }

@@ -112,11 +112,12 @@ func (d Date) DaysUntil(e Date) int {
 func (d Date) After(e Date) bool { return d.DaysUntil(e) < 0 }
 
 // LastDayToAppeal is the last day of the appeal period counted from the
-// date on the decision: that date plus 15 days (Law on Asylum, Art. 74).
-// It counts from the date written on the decision, not from the day the
-// decision was received, so it never gives a later day than the law.
-func LastDayToAppeal(decision Date) Date {
-	return decision.AddDays(AppealPeriod.N)
+// date on the decision: that date plus the appeal fact (15 days, Law on
+// Asylum, Art. 74). It counts from the date written on the decision, not
+// from the day the decision was received, so it never gives a later day
+// than the law.
+func (t *Tree) LastDayToAppeal(decision Date) Date {
+	return decision.AddDays(t.content.Facts[appealFact].N)
 }
 
 // daysIn is the number of days in a month.
@@ -200,7 +201,7 @@ func (t *Tree) Calendar(year, month int, today Date) Screen {
 	}
 	n := t.byID[AppealDays]
 	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Fields: Fields{
-		Quantities: map[string]Quantity{"Appeal": AppealPeriod},
+		Quantities: map[string]Quantity{"Appeal": t.content.Facts[appealFact]},
 		Months:     map[string]Date{"Month": {Year: year, Month: month}},
 	}}
 	head := make([]Button, 7)
@@ -245,12 +246,13 @@ func (t *Tree) Deadline(decision, today Date) (s Screen, ok bool) {
 	if decision.After(today) {
 		return Screen{}, false
 	}
-	last := LastDayToAppeal(decision)
+	last := t.LastDayToAppeal(decision)
+	crpk := t.Contact(legalAid)
 	left := today.DaysUntil(last)
 	s = Screen{Node: t.byID[AppealDays], Fields: Fields{
-		Quantities: map[string]Quantity{"Appeal": AppealPeriod},
+		Quantities: map[string]Quantity{"Appeal": t.content.Facts[appealFact]},
 		Dates:      map[string]Date{"Decision": decision, "LastDay": last},
-		Exact:      map[string]string{"Phone": CRPK.Phone},
+		Exact:      map[string]string{"Phone": crpk.Phone},
 	}}
 	switch {
 	case left > 0:
@@ -264,7 +266,7 @@ func (t *Tree) Deadline(decision, today Date) (s Screen, ok bool) {
 		s.Texts = []string{MsgDeadlinePassed, MsgDeadlineNotLate}
 	}
 	s.Rows = [][]Button{
-		contactRow(CRPK),
+		contactRow(crpk),
 		{{Kind: Navigate, Label: AppealHelp.ButtonID(), Target: AppealHelp}},
 		{{Kind: ShowMonth, Label: MsgDeadlineAgain, Date: Date{Year: decision.Year, Month: decision.Month}}},
 	}

@@ -22,7 +22,7 @@ func TestLastDayToAppeal(t *testing.T) {
 		{Date{2026, 3, 29}, Date{2026, 4, 13}},  // on the DST change itself
 	}
 	for _, tt := range tests {
-		if got := LastDayToAppeal(tt.decision); got != tt.want {
+		if got := New(testLangs, DefaultContent()).LastDayToAppeal(tt.decision); got != tt.want {
 			t.Errorf("LastDayToAppeal(%v) = %v, want %v", tt.decision, got, tt.want)
 		}
 	}
@@ -76,7 +76,7 @@ func TestTodayInKosovo(t *testing.T) {
 }
 
 func TestParseCalendarData(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	main := Action{Kind: Navigate, Target: Main}
 	tests := []struct {
 		data string
@@ -160,7 +160,7 @@ func TestMonthGrid(t *testing.T) {
 // decision dated before, on and after the last day, and that a date after
 // today gets none.
 func TestDeadlineAnswers(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	today := Date{2026, 3, 17}
 	tests := []struct {
 		decision Date
@@ -181,8 +181,8 @@ func TestDeadlineAnswers(t *testing.T) {
 		if got := s.Fields.Quantities["Left"].N; got != tt.left {
 			t.Errorf("Deadline(%v): %d days left, want %d", tt.decision, got, tt.left)
 		}
-		if got := s.Fields.Exact["Phone"]; got != CRPK.Phone {
-			t.Errorf("Deadline(%v): phone %q, want CRPK's %q", tt.decision, got, CRPK.Phone)
+		if got, want := s.Fields.Exact["Phone"], tree.Contact("crpk").Phone; got != want {
+			t.Errorf("Deadline(%v): phone %q, want CRPK's %q", tt.decision, got, want)
 		}
 	}
 	if _, ok := tree.Deadline(Date{2026, 3, 18}, today); ok {
@@ -194,7 +194,7 @@ func TestDeadlineAnswers(t *testing.T) {
 // seven, arrows only to months that can hold a decision, and Back to
 // Appeals.
 func TestCalendarLayout(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	today := Date{2026, 3, 17}
 	s := tree.Calendar(2026, 3, today)
 	if got := s.Rows[0][0]; got.Kind != Noop || got.Label != "weekday_1" {

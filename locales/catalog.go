@@ -42,6 +42,8 @@ type Catalog struct {
 	matcher  language.Matcher
 	messages []map[string]*i18n.Message
 	cache    matchCache
+	sources  map[string]source // by language tag
+	rules    map[string]GlossaryRule
 }
 
 // Load reads the embedded message files.
@@ -57,7 +59,7 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("locales: %w", err)
 	}
-	c := &Catalog{bundle: i18n.NewBundle(language.English), byTag: map[string]int{}}
+	c := &Catalog{bundle: i18n.NewBundle(language.English), byTag: map[string]int{}, sources: map[string]source{}}
 	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	var serbianLatin []*i18n.Message
 	for _, name := range names {
@@ -73,6 +75,7 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 		if err := c.add(tagName, mf.Tag, mf.Messages); err != nil {
 			return nil, fmt.Errorf("locales: %s: %w", name, err)
 		}
+		c.sources[tagName] = source{name: path.Base(name), tag: tagName, text: string(buf)}
 		if tagName == "sr-Latn" {
 			serbianLatin = mf.Messages
 		}
@@ -86,9 +89,15 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 		if err := c.add("sr-Cyrl", cyr, msgs); err != nil {
 			return nil, fmt.Errorf("locales: sr-Cyrl: %w", err)
 		}
+		c.sources["sr-Cyrl"] = c.sources["sr-Latn"]
 	}
 	if _, ok := c.byTag[Default]; !ok {
 		return nil, fmt.Errorf("locales: no active.%s.toml", Default)
+	}
+	if buf, err := fs.ReadFile(fsys, GlossaryFile); err == nil {
+		if c.rules, err = ParseGlossary(buf); err != nil {
+			return nil, fmt.Errorf("locales: %w", err)
+		}
 	}
 	c.sort()
 	tags := make([]language.Tag, len(c.langs))
@@ -158,6 +167,23 @@ func rtl(tag language.Tag) bool {
 	return false
 }
 
+// Locate returns the file and line where message id of language tag is
+// written, for a problem report.
+func (c *Catalog) Locate(tag, id string) (file string, line int) {
+	src, ok := c.sources[tag]
+	if !ok {
+		return "active." + tag + ".toml", 0
+	}
+	file = src.name
+	if tag != src.tag {
+		file += " (for " + tag + ", made from it)"
+	}
+	return file, src.line(id)
+}
+
+// Rules returns the mechanical glossary rules read with the messages.
+func (c *Catalog) Rules() map[string]GlossaryRule { return c.rules }
+
 // Languages returns the languages in picker order.
 func (c *Catalog) Languages() []Language { return c.langs }
 
@@ -226,3 +252,7 @@ func (c *Catalog) localize(tag string, lc *i18n.LocalizeConfig) (string, error) 
 	}
 	return s, nil
 }
+
+// Files returns the embedded language files and glossary, for a content
+// folder to start from or to override.
+func Files() fs.FS { return files }

@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,7 +48,19 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, nil)
+	// SIGHUP re-reads the content folder; it never stops the bot.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, &hooks{reload: reload})
 	stop()
 	os.Exit(code)
 }
@@ -59,8 +72,12 @@ Usage:
   asylumguide preview [-lang en]      read the guide in this terminal; no token needed
   asylumguide poster -bot NAME [-lang ar|all] [-topic appeal] [-format svg|png] [-o FILE]
                                       print posters with a QR code of the guide's link
-  asylumguide export [-lang ar] [-format html|md] [-o FILE]
-                                      the whole guide in one language as one document
+  asylumguide export [-lang ar|all] [-format html|md|review] [-o FILE]
+                                      the whole guide in one language as one document;
+                                      review: English beside the language, to sign off
+  asylumguide check [-content-dir DIR]
+                                      check edited texts and contacts as the bot would
+  asylumguide content init DIR        write the built-in texts and contacts into DIR
   asylumguide healthcheck             exit 0 if the running bot answers /healthz
 
 Run "asylumguide -h" or "asylumguide <command> -h" for the flags.
@@ -75,8 +92,16 @@ const (
 
 // hooks lets tests see inside a running program.
 type hooks struct {
-	ready func(httpAddr string) // called once the bot takes updates
-	now   func() time.Time      // the clock; time.Now if nil
+	ready  func(httpAddr string) // called once the bot takes updates
+	now    func() time.Time      // the clock; time.Now if nil
+	reload <-chan struct{}       // each receive re-reads the content (SIGHUP)
+}
+
+func (h *hooks) clock() func() time.Time {
+	if h != nil && h.now != nil {
+		return h.now
+	}
+	return time.Now
 }
 
 // run is the whole program; main only adds signals and the process.
@@ -88,7 +113,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "poster":
 			return poster(args[1:], stdout, stderr)
 		case "export":
-			return export(args[1:], stdout, stderr)
+			return export(args[1:], getenv, stdout, stderr)
+		case "check":
+			return check(args[1:], getenv, flows.Today(h.clock()()), stdout, stderr)
+		case "content":
+			return contentInit(args[1:], stdout, stderr)
 		case "healthcheck":
 			return healthcheck(args[1:], getenv, stderr)
 		case "help", "-h", "-help", "--help":
@@ -126,6 +155,7 @@ type config struct {
 	log           string
 	workers       int
 	pprof         string
+	contentDir    string
 }
 
 // tokenPattern is the shape of a token from @BotFather: the bot's numeric
@@ -158,6 +188,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	fs.IntVar(&c.workers, "workers", workers, "updates handled at once (env ASYLUMGUIDE_WORKERS)")
+	fs.StringVar(&c.contentDir, "content-dir", env("ASYLUMGUIDE_CONTENT_DIR", ""), "folder whose content.toml and active.<lang>.toml replace the built-in ones; re-read on SIGHUP (env ASYLUMGUIDE_CONTENT_DIR)")
 	fs.StringVar(&c.pprof, "pprof", env("ASYLUMGUIDE_PPROF", ""), "address for Go's profiler (net/http/pprof), e.g. 127.0.0.1:6060; off if empty. Never expose it publicly (env ASYLUMGUIDE_PPROF)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -241,24 +272,57 @@ func newLogger(c *config, w io.Writer) *slog.Logger {
 	return slog.New(bot.Redact(h, c.token, c.webhookSecret))
 }
 
-// warnStale tells the people running the bot which contacts nobody has
-// confirmed for over a year. It never stops the bot: time passing is no
-// reason to stop telling people where to get help.
-func warnStale(log *slog.Logger, tree *flows.Tree, today flows.Date) {
-	for _, c := range tree.Contacts() {
-		if c.Stale(today) {
-			log.Warn("contact details not confirmed for over 12 months: phone the organisation, then update Confirmed and Via in flows/content.go",
-				"contact", c.Name, "confirmed", fmt.Sprintf("%04d-%02d", c.Confirmed.Year, c.Confirmed.Month), "via", string(c.Via))
+// reloadOnSignal re-reads the content each time h.reload fires (SIGHUP).
+// A set with problems is refused, its problems logged, and the old
+// content stays; a good one replaces it at once, and the profile is set
+// again if its texts changed.
+func reloadOnSignal(ctx context.Context, h *hooks, dir string, now func() time.Time, log *slog.Logger, b *bot.Bot, current *atomic.Pointer[guideSet]) {
+	if h == nil || h.reload == nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.reload:
+		}
+		set, problems, err := loadGuide(dir, flows.Today(now()))
+		if err == nil && len(problems) > 0 {
+			err = problemsError(problems)
+		}
+		if err != nil {
+			log.Error("content reload refused; the content shown before stays", "problems", len(problems))
+			for _, p := range problems {
+				log.Warn("content problem", "problem", p.String())
+			}
+			if len(problems) == 0 {
+				log.Warn("content problem", "problem", err.Error())
+			}
+			continue
+		}
+		changed, err := b.Reload(set.screens)
+		if err != nil {
+			log.Error("content reload refused; the content shown before stays", "err", err)
+			continue
+		}
+		current.Store(set)
+		for _, l := range staleLines(set.stale) {
+			log.Warn(l)
+		}
+		log.Info("content reloaded", "languages", len(set.screens.Languages()), "profile_changed", changed)
+		if changed {
+			go b.SetProfile(ctx)
 		}
 	}
 }
 
 // guideDocument makes the whole guide in a language as the HTML document
-// people save from About (the same as "asylumguide export").
-func guideDocument(screens *render.Screens) func(lang string) ([]byte, error) {
+// people save from About (the same as "asylumguide export"), from the
+// content shown now.
+func guideDocument(screens func() *render.Screens) func(lang string) ([]byte, error) {
 	return func(lang string) ([]byte, error) {
 		var b bytes.Buffer
-		if err := paper.Export(&b, screens, lang, paper.HTML); err != nil {
+		if err := paper.Export(&b, screens(), lang, paper.HTML); err != nil {
 			return nil, err
 		}
 		return b.Bytes(), nil
@@ -273,19 +337,20 @@ var errTokenRefused = errors.New("telegram refused the token (401/404): get the 
 func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	started := time.Now()
 	log := newLogger(c, logOut)
-	cat, err := locales.Load()
+	now := h.clock()
+	set, problems, err := loadGuide(c.contentDir, flows.Today(now()))
 	if err != nil {
 		return err
 	}
-	screens, err := render.New(cat)
-	if err != nil {
-		return err
+	if len(problems) > 0 {
+		return problemsError(problems)
 	}
-	now := time.Now
-	if h != nil && h.now != nil {
-		now = h.now
+	for _, l := range staleLines(set.stale) {
+		log.Warn(l)
 	}
-	warnStale(log, screens.Tree(), flows.Today(now()))
+	var current atomic.Pointer[guideSet]
+	current.Store(set)
+	screens := set.screens
 	store, err := data.Open(c.db, c.secretFile, data.Options{})
 	switch {
 	case errors.Is(err, data.ErrLocked):
@@ -306,7 +371,7 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b, err := bot.New(bot.Config{
 		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers, Metrics: registry,
-		Now: now, Guide: guideDocument(screens),
+		Now: now, Guide: guideDocument(func() *render.Screens { return current.Load().screens }),
 	})
 	if err != nil {
 		return err
@@ -320,6 +385,11 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 			return
 		}
 		io.WriteString(w, "ready\n")
+		// Old contacts never make the bot unready; they are listed for
+		// the people who run it.
+		for _, l := range staleLines(current.Load().stale) {
+			io.WriteString(w, "warning: "+l+"\n")
+		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
 	if webhook {
@@ -360,11 +430,12 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 			refused(errTokenRefused)
 		}
 	}()
+	go reloadOnSignal(ctx, h, c.contentDir, now, log, b, &current)
 	mode := "polling"
 	if webhook {
 		mode = "webhook"
 	}
-	log.Info("ready", "mode", mode, "listen", ln.Addr().String(), "languages", len(cat.Languages()), "startup", time.Since(started).Round(time.Microsecond))
+	log.Info("ready", "mode", mode, "listen", ln.Addr().String(), "languages", len(screens.Languages()), "startup", time.Since(started).Round(time.Microsecond))
 	if h != nil && h.ready != nil {
 		h.ready(ln.Addr().String())
 	}
@@ -407,7 +478,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError
 	}
-	screens, err := render.New(cat)
+	screens, err := render.New(cat, flows.DefaultContent())
 	if err != nil {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError

@@ -122,6 +122,12 @@ type program struct {
 
 func start(t *testing.T, env map[string]string, setup ...func(*telegramtest.Server)) *program {
 	t.Helper()
+	return startWith(t, env, &hooks{now: testNow}, setup...)
+}
+
+// startWith starts the program with hooks of the test's own.
+func startWith(t *testing.T, env map[string]string, h *hooks, setup ...func(*telegramtest.Server)) *program {
+	t.Helper()
 	srv := telegramtest.New(telegramtest.Token)
 	t.Cleanup(srv.Close)
 	for _, f := range setup {
@@ -142,7 +148,8 @@ func start(t *testing.T, env map[string]string, setup ...func(*telegramtest.Serv
 	p := &program{srv: srv, logs: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, exit: make(chan int, 1)}
 	ready := make(chan string, 1)
 	go func() {
-		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, &hooks{ready: func(a string) { ready <- a }, now: testNow})
+		h.ready = func(a string) { ready <- a }
+		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, h)
 	}()
 	select {
 	case p.addr = <-ready:
@@ -281,15 +288,28 @@ func testNow() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 // start-up log says which and what to do; the bot runs on.
 func TestStaleContactsAreLogged(t *testing.T) {
 	p := start(t, nil)
+	waitMethod(t, p.srv, "getMe")
+	resp, err := http.Get("http://" + p.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	p.stop(t)
 	logs := p.logs.String()
 	for _, name := range []string{"CRPK", "ICRC", "KRCT"} {
-		if !strings.Contains(logs, `"contact":"`+name+`"`) {
+		if !strings.Contains(logs, `contact \"`+name) {
 			t.Errorf("no stale warning for %s:\n%s", name, logs)
 		}
+		if !strings.Contains(string(body), `contact "`+name) {
+			t.Errorf("/readyz does not list %s as stale:\n%s", name, body)
+		}
 	}
-	if !strings.Contains(logs, "not confirmed for over 12 months") {
-		t.Errorf("the warning does not say what is wrong:\n%s", logs)
+	if !strings.Contains(logs, "over 12 months ago: phone them") {
+		t.Errorf("the warning does not say what is wrong and what to do:\n%s", logs)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz = %d with stale contacts; old contacts must never make the bot unready", resp.StatusCode)
 	}
 }
 
