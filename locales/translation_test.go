@@ -3,7 +3,6 @@ package locales
 import (
 	"slices"
 	"testing"
-
 )
 
 // TestTranslationsKeepTheFacts: every number, address, tag, command and
