@@ -44,7 +44,9 @@ type Config struct {
 	Workers, MaxPending, PerChat int
 	Retry                        Retry         // defaultRetry if zero
 	PollTimeout                  time.Duration // long-poll wait; 50s if 0
-	DrainTimeout                 time.Duration // at shutdown; 10s if 0
+	// DrainTimeout is how long the drain at shutdown waits for an update
+	// to finish before it gives up on the rest; 10s if 0.
+	DrainTimeout time.Duration
 	// Username is the bot's @username, for commands such as
 	// /start@AsylumGuideBot in groups. Learned from getMe if empty.
 	Username string
@@ -105,7 +107,7 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.PerChat <= 0 {
 		cfg.PerChat = 8
 	}
-	if cfg.Retry.Attempts == 0 {
+	if cfg.Retry.Attempts == 0 && cfg.Retry.Patience == 0 {
 		cfg.Retry = defaultRetry
 	}
 	if cfg.Retry.RateLimits == 0 {
@@ -141,7 +143,8 @@ func New(cfg Config) (*Bot, error) {
 
 // Run handles updates until ctx ends: from long polling when poll is true,
 // otherwise from the webhook handler. Then it stops taking updates and
-// finishes those it has, for at most DrainTimeout.
+// finishes those it has, while they are being answered (see
+// giveUpWhenStuck).
 func (b *Bot) Run(ctx context.Context, poll bool) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
@@ -152,8 +155,9 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	} else {
 		<-ctx.Done()
 	}
-	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.DrainTimeout)
+	drain, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	go b.giveUpWhenStuck(drain, cancel)
 	if lost := b.dispatch.close(drain, cancelWork); lost > 0 {
 		b.log.Error("shutdown: updates not handled in time", "count", lost)
 	}
@@ -161,6 +165,34 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		return pollErr
 	}
 	return nil
+}
+
+// giveUpWhenStuck ends the drain once no accepted update has been
+// finished for DrainTimeout: while updates are still being answered, the
+// drain goes on, so nothing Telegram counts as delivered is dropped at a
+// fixed deadline while work is in progress.
+func (b *Bot) giveUpWhenStuck(ctx context.Context, cancel func()) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	last, _ := b.dispatch.stats()
+	since := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		pending, _ := b.dispatch.stats()
+		switch {
+		case pending == 0:
+			return
+		case pending < last:
+			last, since = pending, time.Now()
+		case time.Since(since) > b.cfg.DrainTimeout:
+			cancel()
+			return
+		}
+	}
 }
 
 // process handles one update and logs the outcome: the one place where
@@ -257,6 +289,7 @@ func (b *Bot) onMessage(ctx context.Context, m *message) (flows.ID, string, erro
 	node := flows.Main
 	remember := false
 	name, arg, isCommand := parseCommand(m.Text, b.botUsername())
+	isCommand = isCommand && !m.forwarded()
 	if !isCommand && m.Text != "" {
 		// A typed question: the answer lists the screens it finds. The
 		// text is searched and forgotten; it is never logged or counted.
@@ -352,12 +385,20 @@ func (b *Bot) onCallback(ctx context.Context, q *callbackQuery) (flows.ID, strin
 	if sc != nil {
 		node = sc.Node
 	}
+	if act.Kind == flows.SetLanguage {
+		// Stored first, so that "saved" is said only of what was saved;
+		// if it was not, the person is told, and reads on in the
+		// language they chose.
+		if err := b.remember(q.From.ID, act.Lang); err != nil {
+			storeErr = errors.Join(storeErr, err)
+			if notice, err = b.g().screens.Text(act.Lang, flows.MsgLanguageNotSaved, nil); err != nil {
+				return node, lang, err
+			}
+		}
+	}
 	err = b.showCallback(ctx, q, sc, notice)
 	if act.Kind == flows.SendGuide && q.Message != nil && q.Message.Chat.Type == "private" {
 		err = errors.Join(err, b.sendGuide(ctx, q.Message.Chat.ID, lang))
-	}
-	if act.Kind == flows.SetLanguage {
-		storeErr = errors.Join(storeErr, b.remember(q.From.ID, act.Lang))
 	}
 	return node, lang, errors.Join(err, storeErr)
 }
@@ -402,13 +443,23 @@ func (b *Bot) botUsername() string {
 
 // send sends sc as a new message to chat.
 func (b *Bot) send(ctx context.Context, chat int64, sc *render.Screen) error {
+	return b.sendIn(ctx, chat, 0, sc)
+}
+
+// sendIn sends sc as a new message to chat, in forum topic thread if it
+// is not 0.
+func (b *Bot) sendIn(ctx context.Context, chat int64, thread int, sc *render.Screen) error {
 	tail, err := b.g().tails.of(sc)
 	if err != nil {
 		return err
 	}
-	body := make([]byte, 0, 32+len(tail))
+	body := make([]byte, 0, 56+len(tail))
 	body = append(body, `{"chat_id":`...)
 	body = strconv.AppendInt(body, chat, 10)
+	if thread != 0 {
+		body = append(body, `,"message_thread_id":`...)
+		body = strconv.AppendInt(body, int64(thread), 10)
+	}
 	body = append(body, ',')
 	body = append(body, tail...)
 	err = b.call(ctx, "sendMessage", body)

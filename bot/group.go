@@ -25,7 +25,12 @@ func (b *Bot) onGroupMessage(ctx context.Context, m *message) (flows.ID, string,
 	if err != nil {
 		return "", lang, err
 	}
-	err = b.send(ctx, m.Chat.ID, sc)
+	thread := 0
+	if m.IsTopic {
+		// In a forum, the answer goes to the topic the /start came from.
+		thread = m.ThreadID
+	}
+	err = b.sendIn(ctx, m.Chat.ID, thread, sc)
 	if err == nil {
 		err = storeErr
 	}

@@ -11,8 +11,14 @@ import (
 // Retry bounds how hard the bot tries to deliver one Bot API request.
 type Retry struct {
 	// Attempts is the most tries of one request that meets server errors
-	// or network faults, the first try included.
+	// or network faults, the first try included; 0 for no count, only
+	// Patience.
 	Attempts int
+	// Patience is how long a request that keeps meeting server errors or
+	// network faults is tried again, from its first try; 0 for no bound
+	// but Attempts. A person is waiting for that reply: an outage of a
+	// minute or two must delay it, not lose it.
+	Patience time.Duration
 	// RateLimits is how many times one request may be answered 429 and
 	// waited out. Telegram says exactly how long to wait, so these waits
 	// get a budget of their own: a throttle must delay a reply, not lose it.
@@ -24,8 +30,8 @@ type Retry struct {
 	MaxRetryAfter time.Duration
 }
 
-// defaultRetry rides out minutes of throttling or a short outage.
-var defaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second, MaxRetryAfter: 60 * time.Second}
+// defaultRetry rides out minutes of throttling or of an outage.
+var defaultRetry = Retry{Patience: 3 * time.Minute, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 15 * time.Second, MaxRetryAfter: 60 * time.Second}
 
 // Error classes, for logs and metrics: they say what went wrong without
 // saying anything about the user.
@@ -83,6 +89,7 @@ func Class(err error) string {
 // waiting, if set, hears of each wait before a retry.
 func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.Duration)) error {
 	faults, limits := 1, 0
+	began := time.Now()
 	for {
 		err := f()
 		if err == nil || ctx.Err() != nil {
@@ -96,7 +103,7 @@ func (r Retry) do(ctx context.Context, f func() error, waiting func(error, time.
 			}
 			d = r.retryAfter(err)
 		case ClassServer, ClassNetwork, ClassOther:
-			if faults++; faults > r.Attempts {
+			if faults++; r.Attempts > 0 && faults > r.Attempts || r.Patience > 0 && time.Since(began) > r.Patience {
 				return err
 			}
 			d = r.backoff(faults - 1)

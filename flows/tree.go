@@ -455,7 +455,9 @@ func (t *Tree) Parse(data string) Action {
 		return Action{Kind: Navigate, Target: Main}
 	}
 	if len(data) > len(navPrefix) && data[:len(navPrefix)] == navPrefix {
-		if n, ok := t.byID[ID(data[len(navPrefix):])]; ok {
+		// A hidden node answers a command ("Done, deleted"): a button
+		// never leads there, so forged data for one opens the main menu.
+		if n, ok := t.byID[ID(data[len(navPrefix):])]; ok && !n.Hidden {
 			return Action{Kind: Navigate, Target: n.ID}
 		}
 	}

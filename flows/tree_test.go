@@ -181,6 +181,8 @@ func TestParseCallbackData(t *testing.T) {
 		{"v1:lang:", main},
 		{"v1:", main},
 		{"v1:no_such_node", main},
+		{"v1:forgotten", main}, // says "deleted", but only /forget deletes
+		{"v1:forget_failed", main},
 		{"v0:appeal", main},
 		{"v2:appeal", main},
 		{"appeal", main},

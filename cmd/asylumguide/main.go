@@ -156,6 +156,7 @@ type config struct {
 	workers       int
 	pprof         string
 	contentDir    string
+	drain         time.Duration
 }
 
 // tokenPattern is the shape of a token from @BotFather: the bot's numeric
@@ -188,6 +189,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	fs.IntVar(&c.workers, "workers", workers, "updates handled at once (env ASYLUMGUIDE_WORKERS)")
+	drain, err := time.ParseDuration(env("ASYLUMGUIDE_DRAIN_TIMEOUT", "10s"))
+	if err != nil || drain <= 0 {
+		return nil, fmt.Errorf("ASYLUMGUIDE_DRAIN_TIMEOUT %q: write a duration such as 30s", getenv("ASYLUMGUIDE_DRAIN_TIMEOUT"))
+	}
+	fs.DurationVar(&c.drain, "drain-timeout", drain, "at shutdown, how long to wait for the next update to be answered before giving up on the rest (env ASYLUMGUIDE_DRAIN_TIMEOUT)")
 	fs.StringVar(&c.contentDir, "content-dir", env("ASYLUMGUIDE_CONTENT_DIR", ""), "folder whose content.toml and active.<lang>.toml replace the built-in ones; re-read on SIGHUP (env ASYLUMGUIDE_CONTENT_DIR)")
 	fs.StringVar(&c.pprof, "pprof", env("ASYLUMGUIDE_PPROF", ""), "address for Go's profiler (net/http/pprof), e.g. 127.0.0.1:6060; off if empty. Never expose it publicly (env ASYLUMGUIDE_PPROF)")
 	if err := fs.Parse(args); err != nil {
@@ -329,6 +335,25 @@ func guideDocument(screens func() *render.Screens) func(lang string) ([]byte, er
 	}
 }
 
+// webhookFirst serves the webhook at exactly the path of webhookURL, as
+// Telegram sends it (escaped: "%20", "%2F" and "{" included), and
+// everything else through mux. The path is compared, not made a ServeMux
+// pattern, so no URL can be read as a pattern or a wildcard.
+func webhookFirst(webhookURL string, hook, mux http.Handler) http.Handler {
+	u, _ := url.Parse(webhookURL)
+	want := u.EscapedPath()
+	if want == "" {
+		want = "/"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() == want {
+			hook.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
 // errTokenRefused is what the operator reads when Telegram answers 401 or
 // 404: the token was revoked, or is not this bot's.
 var errTokenRefused = errors.New("telegram refused the token (401/404): get the current token from @BotFather (/mybots, API Token) and set TELEGRAM_BOT_TOKEN")
@@ -371,7 +396,8 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b, err := bot.New(bot.Config{
 		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers, Metrics: registry,
-		Now: now, Guide: guideDocument(func() *render.Screens { return current.Load().screens }),
+		DrainTimeout: c.drain,
+		Now:          now, Guide: guideDocument(func() *render.Screens { return current.Load().screens }),
 	})
 	if err != nil {
 		return err
@@ -392,13 +418,9 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	var handler http.Handler = mux
 	if webhook {
-		u, _ := url.Parse(c.webhookURL)
-		path := u.Path
-		if path == "" {
-			path = "/"
-		}
-		mux.Handle(path, b.WebhookHandler(secret))
+		handler = webhookFirst(c.webhookURL, b.WebhookHandler(secret), mux)
 	}
 	if c.pprof != "" {
 		pl, err := net.Listen("tcp", c.pprof)
@@ -418,7 +440,10 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (%v): set ASYLUMGUIDE_LISTEN to a free address", c.listen, errors.Unwrap(err))
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		// The server's own errors (a failed accept, a bad TLS handshake)
+		// go to the same log, in the same format.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go srv.Serve(ln)
 
 	ctx, refused := context.WithCancelCause(ctx)
@@ -450,6 +475,14 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 		close(stopped)
 	}()
 	runErr := b.Run(ctx, !webhook)
+	// Run ends by itself only when it cannot go on (Telegram refused the
+	// token): stop the rest too, rather than live on deaf.
+	if bot.Class(runErr) == bot.ClassAuth {
+		refused(errTokenRefused)
+		log.Error(errTokenRefused.Error())
+	} else {
+		refused(runErr)
+	}
 	<-stopped
 	<-setupDone
 	log.Info("stopped")

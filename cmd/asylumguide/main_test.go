@@ -613,3 +613,60 @@ func TestPreviewEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedTokenStopsTheBot has Telegram answer one getUpdates with 401
+// (the token was revoked): the program ends at once with the line that
+// says what to do and exit code 1, instead of living on deaf (B13).
+func TestRevokedTokenStopsTheBot(t *testing.T) {
+	for _, code := range []int{401, 404} {
+		srv := telegramtest.New(telegramtest.Token)
+		t.Cleanup(srv.Close)
+		var once atomic.Bool
+		srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+			if c.Method == "getUpdates" && once.CompareAndSwap(false, true) {
+				return &telegramtest.Fault{Code: code, Description: "Unauthorized"}
+			}
+			return nil
+		}
+		var out, errOut syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(context.Background(), nil, envOf(map[string]string{
+				"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": srv.URL,
+				"ASYLUMGUIDE_DB": filepath.Join(t.TempDir(), "g.db"), "ASYLUMGUIDE_LISTEN": "127.0.0.1:0",
+			}), strings.NewReader(""), &out, &errOut, nil)
+		}()
+		select {
+		case got := <-done:
+			if got != exitError || !strings.Contains(errOut.String(), "refused the token") {
+				t.Errorf("%d: exit %d, stderr %q", code, got, errOut.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d: the program lives on after Telegram refused the token:\n%s", code, out.String())
+		}
+	}
+}
+
+// TestOddWebhookPaths starts the bot with webhook URLs whose paths hold an
+// escaped space, a brace, an escaped slash or what ServeMux reads as a
+// wildcard: no panic, and Telegram's deliveries to exactly that path are
+// taken (D10, D11).
+func TestOddWebhookPaths(t *testing.T) {
+	for _, path := range []string{"/a%20b", "/hook%7B", "/a%2Fb", "/%7Bid%7D", "/t/hook"} {
+		t.Run(path, func(t *testing.T) {
+			p := start(t, map[string]string{"ASYLUMGUIDE_WEBHOOK_URL": "https://guide.example.org" + path, "ASYLUMGUIDE_WEBHOOK_SECRET": "s3"})
+			body := telegramtest.WithID(mustJSON(t, telegramtest.Text(telegramtest.User{ID: 777, Lang: "en"}, "/help")), 1)
+			req, _ := http.NewRequest("POST", "http://"+p.addr+path, bytes.NewReader(body))
+			req.Header.Set(bot.SecretHeader, "s3")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("delivery to %s: %d", path, resp.StatusCode)
+			}
+			waitMethod(t, p.srv, "sendMessage")
+		})
+	}
+}
