@@ -125,12 +125,13 @@ func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 12, 0, 0, 0, time.UTC).Day()
 }
 
-// MonthGrid lays out a month in weeks from Monday to Sunday; 0 marks a
-// cell outside the month.
-func MonthGrid(year, month int) [][]int {
-	first := time.Date(year, time.Month(month), 1, 12, 0, 0, 0, time.UTC)
-	days := first.AddDate(0, 1, -1).Day()
-	lead := (int(first.Weekday()) + 6) % 7 // Monday = 0
+// MonthGrid lays out a month in weeks that start on first (Monday in
+// Kosovo, Saturday in Persian calendars); 0 marks a cell outside the
+// month.
+func MonthGrid(year, month int, first time.Weekday) [][]int {
+	start := time.Date(year, time.Month(month), 1, 12, 0, 0, 0, time.UTC)
+	days := start.AddDate(0, 1, -1).Day()
+	lead := (int(start.Weekday()) - int(first) + 7) % 7
 	var weeks [][]int
 	week := make([]int, 7)
 	col := lead
@@ -191,11 +192,12 @@ func mustLoadLocation(name string) *time.Location {
 // Today is the calendar day in Kosovo at instant t.
 func Today(t time.Time) Date { return DateOf(t.In(kosovo)) }
 
-// Calendar is the date picker at a month, on day today in Kosovo: the
-// weekday names, the days as buttons (today marked), arrows to the months
-// before and after (none after the current month, none before FirstYear),
-// Back and Main menu. A month after today's shows today's month.
-func (t *Tree) Calendar(year, month int, today Date) Screen {
+// Calendar is the date picker at a month, on day today in Kosovo, with
+// weeks that start on first: the weekday names, the days as buttons
+// (today marked), arrows to the months before and after (none after the
+// current month, none before FirstYear), Back and Main menu. A month after
+// today's shows today's month.
+func (t *Tree) Calendar(year, month int, today Date, first time.Weekday) Screen {
 	if (Date{Year: year, Month: month, Day: 1}).After(today) {
 		year, month = today.Year, today.Month
 	}
@@ -206,10 +208,12 @@ func (t *Tree) Calendar(year, month int, today Date) Screen {
 	}}
 	head := make([]Button, 7)
 	for i := range head {
-		head[i] = Button{Kind: Noop, Label: msgWeekday + strconv.Itoa(i+1)}
+		// weekday_1 is Monday … weekday_7 Sunday.
+		wd := (int(first)+i+6)%7 + 1
+		head[i] = Button{Kind: Noop, Label: msgWeekday + strconv.Itoa(wd)}
 	}
 	s.Rows = append(s.Rows, head)
-	for _, week := range MonthGrid(year, month) {
+	for _, week := range MonthGrid(year, month, first) {
 		row := make([]Button, 7)
 		for i, day := range week {
 			if day == 0 {

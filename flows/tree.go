@@ -1,6 +1,9 @@
 package flows
 
-import "net/url"
+import (
+	"net/url"
+	"time"
+)
 
 // ID names a node of the tree. It travels in callback data and deep links,
 // so it is short, ASCII and stable across releases.
@@ -347,7 +350,7 @@ func (t *Tree) Screen(id ID) Screen {
 	}
 	if n.Calendar {
 		r := t.content.Reviewed
-		return t.Calendar(r.Year, r.Month, r)
+		return t.Calendar(r.Year, r.Month, r, time.Monday)
 	}
 	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Contact: t.Contact(n.Contact), Fields: t.fields(n)}
 	for _, c := range n.Children {

@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -30,8 +31,15 @@ type Language struct {
 	Tag  string // BCP 47, as in the file name: "en", "sr-Latn"
 	Name string // the language's name in itself: "Shqip", "Српски"
 	RTL  bool   // written right to left
-	tag  language.Tag
+	// FirstWeekday is the day a week starts on in its readers' calendars.
+	FirstWeekday time.Weekday
+	tag          language.Tag
 }
+
+// firstWeekdays are the languages whose calendars start a week on another
+// day than Monday, Kosovo's: Persian calendars start on Saturday, on the
+// right (the Farsi review).
+var firstWeekdays = map[string]time.Weekday{"fa": time.Saturday}
 
 // Catalog is every message in every language, ready to localize.
 type Catalog struct {
@@ -122,7 +130,11 @@ func (c *Catalog) add(tagName string, tag language.Tag, msgs []*i18n.Message) er
 		return fmt.Errorf("no language_name message")
 	}
 	c.byTag[tagName] = len(c.langs)
-	c.langs = append(c.langs, Language{Tag: tagName, Name: name.Other, RTL: rtl(tag), tag: tag})
+	first, ok := firstWeekdays[tagName]
+	if !ok {
+		first = time.Monday
+	}
+	c.langs = append(c.langs, Language{Tag: tagName, Name: name.Other, RTL: rtl(tag), FirstWeekday: first, tag: tag})
 	c.loc = append(c.loc, i18n.NewLocalizer(c.bundle, tagName))
 	c.messages = append(c.messages, byID)
 	return nil

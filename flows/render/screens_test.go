@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -269,7 +270,7 @@ func TestRightToLeftRows(t *testing.T) {
 	today := flows.Date{Year: 2026, Month: 3, Day: 17}
 	for _, l := range s.Languages() {
 		back, _ := s.Text(l.Tag, flows.MsgBack, nil)
-		monday, _ := s.Text(l.Tag, "weekday_1", nil)
+		monday, _ := s.Text(l.Tag, "weekday_"+strconv.Itoa((int(l.FirstWeekday)+6)%7+1), nil)
 		first, last := 0, 1
 		earlier := "◀️"
 		if l.RTL {
@@ -285,7 +286,7 @@ func TestRightToLeftRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		if head := cal.Rows[0]; head[first*6].Text != monday {
-			t.Errorf("%s: weekday row = %+v, want Monday at index %d", l.Tag, head, first*6)
+			t.Errorf("%s: weekday row = %+v, want the week's first day at index %d", l.Tag, head, first*6)
 		}
 		arrows := cal.Rows[len(cal.Rows)-3]
 		if len(arrows) != 1 || arrows[0].Text != earlier || arrows[0].Data != flows.MonthData(2026, 2) {
