@@ -179,7 +179,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.token, "token", env("TELEGRAM_BOT_TOKEN", ""), "bot token from @BotFather (env TELEGRAM_BOT_TOKEN)")
 	fs.StringVar(&c.apiURL, "api-url", env("TELEGRAM_API_URL", bot.DefaultAPIURL), "Bot API base URL (env TELEGRAM_API_URL)")
 	fs.StringVar(&c.db, "db", env("ASYLUMGUIDE_DB", "asylumguide.db"), "language database file (env ASYLUMGUIDE_DB)")
-	fs.StringVar(&c.secretFile, "secret-file", env("ASYLUMGUIDE_SECRET_FILE", ""), "file with the key that hides user ids in the database; created if absent (env ASYLUMGUIDE_SECRET_FILE, default: the database path with .key)")
+	fs.StringVar(&c.secretFile, "secret-file", env("ASYLUMGUIDE_SECRET_FILE", ""), "file with the key that hides user ids in the database; created if absent while the database holds no choice; back it up apart from the database (env ASYLUMGUIDE_SECRET_FILE, default: the database path with .key)")
 	fs.StringVar(&c.webhookURL, "webhook-url", env("ASYLUMGUIDE_WEBHOOK_URL", ""), "public https URL for Telegram's webhook; long polling if empty (env ASYLUMGUIDE_WEBHOOK_URL)")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", env("ASYLUMGUIDE_WEBHOOK_SECRET", ""), "secret Telegram sends with each webhook call; random if empty (env ASYLUMGUIDE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.listen, "listen", env("ASYLUMGUIDE_LISTEN", ":8080"), "address for the webhook, /healthz, /readyz and /metrics (env ASYLUMGUIDE_LISTEN)")
@@ -382,10 +382,18 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 		return fmt.Errorf("database %s is in use by another process: stop the other asylumguide, or set ASYLUMGUIDE_DB to another file", c.db)
 	case errors.Is(err, data.ErrCorrupt):
 		return fmt.Errorf("database %s is damaged: move it aside (the bot then starts with an empty one) or restore a backup", c.db)
+	case errors.Is(err, data.ErrKeyMismatch) && errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the key %s is missing for the database %s: restore the key from your backup, or move the database aside to start a new one", c.secretFile, c.db)
+	case errors.Is(err, data.ErrKeyMismatch):
+		return fmt.Errorf("the key %s does not match the database %s: restore the key from your backup, or move the database aside to start a new one", c.secretFile, c.db)
 	case err != nil:
 		return fmt.Errorf("database: %w", err)
 	}
 	defer store.Close()
+	watch := &dbWatch{store: store, log: log}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go watch.run(watchCtx, 30*time.Second)
 
 	webhook := c.webhookURL != ""
 	secret := c.webhookSecret
@@ -406,6 +414,10 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := watch.check(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		if !b.Ready() {
 			http.Error(w, "waiting for Telegram", http.StatusServiceUnavailable)
 			return
