@@ -406,7 +406,7 @@ func (c *Catalog) CheckGlossaryRules(rules map[string]GlossaryRule) []Problem {
 		}
 		rule, ok := rules[l.Tag]
 		if !ok {
-			out = append(out, Problem{File: GlossaryFile, What: "has no rules for " + l.Tag, Fix: "add [" + l.Tag + "] with free, names and places"})
+			out = append(out, Problem{File: GlossaryFile, What: "has no rules for " + l.Tag, Fix: "add [rules." + l.Tag + "] with free, names and places"})
 			continue
 		}
 		for _, p := range c.CheckGlossary(l.Tag, rule) {

@@ -17,11 +17,13 @@ type GlossaryRule struct {
 
 // ParseGlossary reads glossary rules by language tag.
 func ParseGlossary(b []byte) (map[string]GlossaryRule, error) {
-	rules := map[string]GlossaryRule{}
-	if _, err := toml.Decode(string(b), &rules); err != nil {
+	var f struct {
+		Rules map[string]GlossaryRule `toml:"rules"`
+	}
+	if _, err := toml.Decode(string(b), &f); err != nil {
 		return nil, fmt.Errorf("glossary: %w", err)
 	}
-	return rules, nil
+	return f.Rules, nil
 }
 
 // GlossaryFile is the file of the mechanical glossary rules.
