@@ -33,14 +33,8 @@ func (b *Bot) poll(ctx context.Context) error {
 	backoff, failures, idle := time.Duration(0), 0, 0
 	warn := rateLimited{every: 10 * time.Second}
 	for ctx.Err() == nil {
-		if backoff > 0 {
-			t := time.NewTimer(backoff)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
-			}
+		if backoff > 0 && !sleep(ctx, backoff) {
+			return ctx.Err()
 		}
 		asked := time.Now()
 		ups, raws, err := b.getUpdates(ctx)

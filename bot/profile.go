@@ -136,12 +136,8 @@ func (b *Bot) untilDone(ctx context.Context, what string, f func() error) error 
 			wait = min(wait*2, time.Minute)
 		}
 		b.log.Warn(what+" failed; trying again", "class", class, "err", err, "retry_in", d)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, d) {
 			return ctx.Err()
-		case <-t.C:
 		}
 	}
 }
