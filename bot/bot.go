@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -50,7 +51,9 @@ type Config struct {
 	Burst, ChatBurst int
 	Retry            Retry         // defaultRetry if zero
 	PollTimeout      time.Duration // long-poll wait; 50s if 0
-	DrainTimeout     time.Duration // at shutdown; 10s if 0
+	// DrainTimeout is how long the drain at shutdown waits for an update
+	// to finish before it gives up on the rest; 10s if 0.
+	DrainTimeout time.Duration
 	// Username is the bot's @username, for commands such as
 	// /start@AsylumGuideBot in groups. Learned from getMe if empty.
 	Username string
@@ -69,11 +72,10 @@ type Config struct {
 
 // Bot answers updates with screens of the guide.
 type Bot struct {
-	cfg      Config
-	api      *client
-	screens  *render.Screens
-	tails    *tails
-	tree     *flows.Tree
+	cfg Config
+	api *client
+	// guide is what the bot shows; Reload swaps it for new content.
+	guide    atomic.Pointer[guide]
 	log      *slog.Logger
 	retry    Retry
 	clock    clock
@@ -81,8 +83,6 @@ type Bot struct {
 	dispatch *dispatcher
 	metrics  *metrics
 	username atomic.Pointer[string]
-	cards    cardResults
-	guides   guideFiles
 	// reached is set once Telegram has answered getMe or getUpdates: the
 	// token works and the network is there.
 	reached atomic.Bool
@@ -123,7 +123,7 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.PerChat <= 0 {
 		cfg.PerChat = 8
 	}
-	if cfg.Retry.Attempts == 0 {
+	if cfg.Retry.Attempts == 0 && cfg.Retry.Patience == 0 {
 		cfg.Retry = defaultRetry
 	}
 	if cfg.Retry.RateLimits == 0 {
@@ -156,21 +156,19 @@ func New(cfg Config) (*Bot, error) {
 	if cfg.clock == nil {
 		cfg.clock = realClock{}
 	}
-	tails, err := newTails(cfg.Screens)
+	g, err := newGuide(cfg.Screens)
 	if err != nil {
-		return nil, fmt.Errorf("encode screens: %w", err)
+		return nil, err
 	}
 	b := &Bot{
-		cfg:     cfg,
-		api:     newClient(cfg.APIURL, cfg.Token, cfg.Transport),
-		tails:   tails,
-		screens: cfg.Screens,
-		tree:    cfg.Screens.Tree(),
-		log:     cfg.Log,
-		retry:   cfg.Retry,
-		clock:   cfg.clock,
-		pace:    newPacer(cfg.clock, cfg.Rate, cfg.Burst, cfg.ChatRate, cfg.ChatBurst),
+		cfg:   cfg,
+		api:   newClient(cfg.APIURL, cfg.Token, cfg.Transport),
+		log:   cfg.Log,
+		retry: cfg.Retry,
+		clock: cfg.clock,
+		pace:  newPacer(cfg.clock, cfg.Rate, cfg.Burst, cfg.ChatRate, cfg.ChatBurst),
 	}
+	b.guide.Store(g)
 	if cfg.Username != "" {
 		b.username.Store(&cfg.Username)
 	}
@@ -182,7 +180,8 @@ func New(cfg Config) (*Bot, error) {
 
 // Run handles updates until ctx ends: from long polling when poll is true,
 // otherwise from the webhook handler. Then it stops taking updates and
-// finishes those it has, for at most DrainTimeout.
+// finishes those it has, while they are being answered (see
+// giveUpWhenStuck).
 func (b *Bot) Run(ctx context.Context, poll bool) error {
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
@@ -193,8 +192,9 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 	} else {
 		<-ctx.Done()
 	}
-	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), b.cfg.DrainTimeout)
+	drain, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	go b.giveUpWhenStuck(drain, cancel)
 	if lost := b.dispatch.close(drain, cancelWork); lost > 0 {
 		b.log.Error("shutdown: updates not handled in time", "count", lost)
 	}
@@ -202,6 +202,34 @@ func (b *Bot) Run(ctx context.Context, poll bool) error {
 		return pollErr
 	}
 	return nil
+}
+
+// giveUpWhenStuck ends the drain once no accepted update has been
+// finished for DrainTimeout: while updates are still being answered, the
+// drain goes on, so nothing Telegram counts as delivered is dropped at a
+// fixed deadline while work is in progress.
+func (b *Bot) giveUpWhenStuck(ctx context.Context, cancel func()) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	last, _, _ := b.dispatch.stats()
+	since := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		pending, _, _ := b.dispatch.stats()
+		switch {
+		case pending == 0:
+			return
+		case pending < last:
+			last, since = pending, time.Now()
+		case time.Since(since) > b.cfg.DrainTimeout:
+			cancel()
+			return
+		}
+	}
 }
 
 // handle decides the answer to one update: it adds the calls that
@@ -234,10 +262,10 @@ func (b *Bot) handle(j *job, u *update) (flows.ID, string, error) {
 // Telegram app's language if the guide has it, else English.
 func (b *Bot) language(u *user) (string, error) {
 	tag, err := b.cfg.Prefs.Language(u.ID)
-	if err == nil && tag != "" && b.tree.HasLanguage(tag) {
+	if err == nil && tag != "" && b.g().screens.Tree().HasLanguage(tag) {
 		return tag, nil
 	}
-	if l, ok := b.screens.Catalog().Match(u.LanguageCode); ok {
+	if l, ok := b.g().screens.Catalog().Match(u.LanguageCode); ok {
 		tag = l.Tag
 	} else {
 		tag = locales.Default
@@ -259,10 +287,11 @@ func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 	node := flows.Main
 	remember := false
 	name, arg, isCommand := parseCommand(m.Text, b.botUsername())
+	isCommand = isCommand && !m.forwarded()
 	if !isCommand && m.Text != "" {
 		// A typed question: the answer lists the screens it finds. The
 		// text is searched and forgotten; it is never logged or counted.
-		sc, found, err := b.screens.Search(lang, m.Text)
+		sc, found, err := b.g().screens.Search(lang, m.Text)
 		if err != nil {
 			return "", lang, err
 		}
@@ -295,7 +324,7 @@ func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 			}
 		}
 	}
-	err := j.send(m.Chat.ID, b.screens.Get(lang, node))
+	err := j.send(m.Chat.ID, b.g().screens.Get(lang, node))
 	if remember {
 		j.after = func() error { return b.remember(m.From.ID, lang) }
 	}
@@ -305,9 +334,8 @@ func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 // joinStore joins the error of a reply with that of the store.
 func joinStore(err, storeErr error) error { return errors.Join(err, storeErr) }
 
-// remember stores a user's language choice. It runs after the reply has
-// gone: the person does not wait for the disk, and a failed write still
-// leaves them reading in the language they chose.
+// remember stores a user's language choice. A failed write still leaves
+// them reading in the language they chose.
 func (b *Bot) remember(userID int64, lang string) error {
 	defer b.langChanges.Add(1)
 	if err := b.cfg.Prefs.SetLanguage(userID, lang); err != nil {
@@ -324,10 +352,10 @@ func (b *Bot) parseStart(payload string) (lang string, topic flows.ID, ok bool) 
 		return "", "", false
 	}
 	if p.lang != "" {
-		l, found := b.screens.Catalog().Lookup(p.lang)
+		l, found := b.g().screens.Catalog().Lookup(p.lang)
 		if !found {
 			// "EN", "sr" or "en-GB" in a hand-written link.
-			if l, found = b.screens.Catalog().Match(p.lang); !found {
+			if l, found = b.g().screens.Catalog().Match(p.lang); !found {
 				return "", "", false
 			}
 		}
@@ -352,14 +380,30 @@ func (b *Bot) onCallback(j *job, q *callbackQuery, p *press) (flows.ID, string, 
 	if p.sc != nil {
 		node = p.sc.Node
 	}
+	storeErr := p.storeErr
+	if act.Kind == flows.SetLanguage {
+		// Stored before the tap is answered, so that "saved" is said
+		// only of what was saved; if it was not, the person is told, and
+		// reads on in the language they chose. (prepare leaves this tap
+		// unanswered for that reason.)
+		notice := p.notice
+		if err := b.remember(q.From.ID, act.Lang); err != nil {
+			storeErr = errors.Join(storeErr, err)
+			if notice, err = b.g().screens.Text(act.Lang, flows.MsgLanguageNotSaved, nil); err != nil {
+				return node, lang, err
+			}
+		}
+		body, err := answerBody(q.ID, notice)
+		if err != nil {
+			return node, lang, err
+		}
+		j.answer(body)
+	}
 	err := b.showCallback(j, q, p.sc)
 	if act.Kind == flows.SendGuide && q.Message != nil && q.Message.Chat.Type == "private" {
 		err = errors.Join(err, j.guide(q.Message.Chat.ID, lang))
 	}
-	if act.Kind == flows.SetLanguage {
-		j.after = func() error { return b.remember(q.From.ID, act.Lang) }
-	}
-	return node, lang, errors.Join(err, p.storeErr)
+	return node, lang, errors.Join(err, storeErr)
 }
 
 // press is what a tap leads to: the screen and the pop-up, in the
@@ -381,12 +425,13 @@ func (b *Bot) stillIn(u *user, lang string) bool {
 
 // decide works out what a tap leads to, into p.
 func (b *Bot) decide(q *callbackQuery, p *press) {
-	*p = press{act: b.tree.Parse(q.Data)}
+	g := b.g()
+	*p = press{act: g.screens.Tree().Parse(q.Data)}
 	p.lang, p.storeErr = b.language(&q.From)
 	if p.act.Kind == flows.SetLanguage {
 		p.lang = p.act.Lang
 	}
-	p.sc, p.notice, p.err = b.screens.Press(p.act, p.lang, flows.Today(b.now()))
+	p.sc, p.notice, p.err = g.screens.Press(p.act, p.lang, flows.Today(b.now()))
 }
 
 // showCallback shows sc for a button press: in place of the message the
@@ -419,6 +464,11 @@ func (b *Bot) prepare(u *update) {
 	u.langChanges = b.langChanges.Load()
 	b.decide(q, &u.press)
 	u.decided = true
+	if u.press.act.Kind == flows.SetLanguage {
+		// Its "saved" is said once the choice is stored, in its turn
+		// (see onCallback).
+		return
+	}
 	if body, err := answerBody(q.ID, u.press.notice); err == nil {
 		u.answer = body
 	}
@@ -457,6 +507,41 @@ func plainID(id string) bool {
 }
 
 func (b *Bot) now() time.Time { return b.cfg.Now() }
+
+// guide is the rendered guide the bot shows, with what the adapter keeps
+// of it: the encoded screens, the shared cards and the guide's documents.
+// A reload replaces all of it at once.
+type guide struct {
+	screens *render.Screens
+	tails   *tails
+	cards   cardResults
+	files   guideFiles
+}
+
+func newGuide(s *render.Screens) (*guide, error) {
+	t, err := newTails(s)
+	if err != nil {
+		return nil, fmt.Errorf("encode screens: %w", err)
+	}
+	return &guide{screens: s, tails: t}, nil
+}
+
+// g is the guide shown now.
+func (b *Bot) g() *guide { return b.guide.Load() }
+
+// Reload shows screens from now on: the updates being handled finish with
+// the old ones. It reports whether the profile's texts (commands and
+// descriptions) changed, so the caller can set them again with Setup's
+// SetProfile.
+func (b *Bot) Reload(screens *render.Screens) (profileChanged bool, err error) {
+	g, err := newGuide(screens)
+	if err != nil {
+		return false, err
+	}
+	before := b.profiles()
+	b.guide.Store(g)
+	return !slices.EqualFunc(before, b.profiles(), equalProfile), nil
+}
 
 // Ready reports whether the bot can take updates: Telegram has answered
 // since it started (the token is good and the network is up) and, in

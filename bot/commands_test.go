@@ -69,7 +69,8 @@ func TestParsePayload(t *testing.T) {
 }
 
 func TestParseStart(t *testing.T) {
-	h := &Bot{screens: testScreens(t)}
+	h := &Bot{}
+	h.guide.Store(&guide{screens: testScreens(t)})
 	tests := []struct {
 		payload string
 		lang    string

@@ -26,12 +26,14 @@ type task interface {
 // it. The number of waiting updates is bounded: submit blocks when it is
 // reached, which slows intake instead of growing memory.
 type dispatcher struct {
-	// begin makes the task of an update when its turn comes; aside takes
+	// begin makes the task of an update when its turn comes. aside takes
 	// out the part of an update that must not wait behind a busy chat (a
-	// tap's answer), or returns nil.
-	begin, aside func(*update) task
-	clock        clock
-	workers      int
+	// tap's answer), or returns nil; dropped says the update itself will
+	// not run, replaced by a newer one.
+	begin   func(*update) task
+	aside   func(u *update, dropped bool) task
+	clock   clock
+	workers int
 	// maxPending bounds updates accepted but not yet handled; perChat
 	// bounds those of one chat, beyond which a newer update replaces the
 	// last waiting one (a user tapping faster than the bot can answer
@@ -74,7 +76,7 @@ type sideTask struct {
 	timer stopper // while parked
 }
 
-func newDispatcher(c clock, workers, maxPending, perChat int, begin, aside func(*update) task) *dispatcher {
+func newDispatcher(c clock, workers, maxPending, perChat int, begin func(*update) task, aside func(*update, bool) task) *dispatcher {
 	d := &dispatcher{begin: begin, aside: aside, clock: c, workers: workers, maxPending: maxPending, perChat: perChat,
 		chats: map[int64]*chatQueue{}, sides: map[*sideTask]bool{}}
 	d.space = sync.NewCond(&d.mu)
@@ -122,15 +124,12 @@ func (d *dispatcher) submit(ctx context.Context, u *update) error {
 	}
 	if q.running || len(q.updates) > 0 {
 		// The chat is busy: what cannot wait goes aside.
-		if t := d.aside(u); t != nil {
-			s := &sideTask{t: t}
-			d.sides[s] = true
-			d.urgent = append(d.urgent, s)
-			d.work.Signal()
-		}
+		d.sendAside(d.aside(u, false))
 	}
 	if len(q.updates) >= d.perChat {
-		q.updates[len(q.updates)-1] = u
+		last := &q.updates[len(q.updates)-1]
+		d.sendAside(d.aside(*last, true))
+		*last = u
 		d.replaced++
 		return nil
 	}
@@ -141,6 +140,18 @@ func (d *dispatcher) submit(ctx context.Context, u *update) error {
 		d.work.Signal()
 	}
 	return nil
+}
+
+// sendAside runs t before any chat, if it is not nil. Called with d.mu
+// held.
+func (d *dispatcher) sendAside(t task) {
+	if t == nil {
+		return
+	}
+	s := &sideTask{t: t}
+	d.sides[s] = true
+	d.urgent = append(d.urgent, s)
+	d.work.Signal()
 }
 
 func (d *dispatcher) worker(ctx context.Context) {

@@ -193,7 +193,8 @@ func TestWebhookHandler(t *testing.T) {
 		{"not JSON", "POST", "s3cret", "hello", http.StatusBadRequest},
 		{"no update id", "POST", "s3cret", `{"message":{}}`, http.StatusBadRequest},
 		{"update", "POST", "s3cret", update, http.StatusOK},
-		{"queue full", "POST", "s3cret", update, http.StatusServiceUnavailable},
+		{"queue full", "POST", "s3cret", strings.Replace(update, `"update_id":5`, `"update_id":6`, 1), http.StatusServiceUnavailable},
+		{"the same update again", "POST", "s3cret", update, http.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -384,8 +385,113 @@ func TestForgetOnAFailingDiskSaysSo(t *testing.T) {
 	if got := methods(calls); !equal(got, "sendMessage") {
 		t.Fatalf("calls = %v, want one reply", got)
 	}
-	want := h.bot.screens.Get("fr", flows.ForgetFailed).Text
+	want := h.bot.g().screens.Get("fr", flows.ForgetFailed).Text
 	if got := calls[0].Params["text"]; got != want {
 		t.Errorf("reply to a failed /forget:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestLanguageSavedOnlyWhenSaved: "✅ Language saved" comes only after the
+// choice is stored; when the disk refuses it, the pop-up says it could not
+// be saved, in the chosen language, and the screen is in that language
+// (C7, C16).
+func TestLanguageSavedOnlyWhenSaved(t *testing.T) {
+	h := newHarness(t)
+	s := h.bot.g().screens
+	calls := h.do(telegramtest.Callback(english, 5, "v1:lang:fr"))
+	if got, want := calls[0].Params["text"], s.Saved("fr"); got != want {
+		t.Errorf("pop-up after a stored choice = %q, want %q", got, want)
+	}
+	if tag, _ := h.prefs.Language(english.ID); tag != "fr" {
+		t.Errorf("stored %q, want fr", tag)
+	}
+	h.prefs.failWrites = true
+	calls = h.do(telegramtest.Callback(english, 5, "v1:lang:ar"))
+	want, _ := s.Text("ar", flows.MsgLanguageNotSaved, nil)
+	if got := calls[0].Params["text"]; got != want {
+		t.Errorf("pop-up after a failed write = %q, want %q", got, want)
+	}
+	if got := calls[1].Params["text"]; got != s.Get("ar", flows.Main).Text {
+		t.Errorf("after a failed write the screen is not in the chosen language:\n%s", got)
+	}
+}
+
+// TestForwardedStartIsNoCommand forwards someone's "/start ar_appeal": it
+// is read as a question, not obeyed, and nothing is stored (A3).
+func TestForwardedStartIsNoCommand(t *testing.T) {
+	h := newHarness(t)
+	u := telegramtest.User{ID: 4242, Lang: "en"}
+	fwd := telegramtest.Text(u, "/start ar_appeal")
+	fwd["message"].(map[string]any)["forward_origin"] = map[string]any{"type": "hidden_user", "date": 1, "sender_user_name": "X"}
+	calls := h.do(fwd)
+	if len(calls) != 1 || strings.Contains(calls[0].Params["text"], "الطعن") {
+		t.Errorf("a forwarded /start was obeyed: %v", formatCall(&calls[0]))
+	}
+	if tag, _ := h.prefs.Language(u.ID); tag != "" {
+		t.Errorf("a forwarded /start stored %q", tag)
+	}
+}
+
+// TestForumTopicStart: /start in a forum topic is answered in that topic
+// (A12).
+func TestForumTopicStart(t *testing.T) {
+	h := newHarness(t)
+	m := telegramtest.GroupText(english, -100999, "/start")
+	m["message"].(map[string]any)["message_thread_id"] = 7
+	m["message"].(map[string]any)["is_topic_message"] = true
+	calls := h.do(m)
+	if len(calls) != 1 || calls[0].Params["message_thread_id"] != "7" {
+		t.Errorf("the answer to /start in topic 7: %v", calls)
+	}
+}
+
+// TestWebhookDeliveredTwiceIsAnsweredOnce posts the same update three
+// times, as a retrying proxy might: one reply (A34).
+func TestWebhookDeliveredTwiceIsAnsweredOnce(t *testing.T) {
+	h := newHarness(t)
+	hook := httptest.NewServer(h.bot.WebhookHandler("s3cret"))
+	defer hook.Close()
+	body, _ := json.Marshal(telegramtest.WithID(mustJSON(telegramtest.Text(english, "/start")), 987654))
+	for range 3 {
+		req, _ := http.NewRequest("POST", hook.URL, strings.NewReader(string(body)))
+		req.Header.Set(SecretHeader, "s3cret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	h.srv.WaitFor(2*time.Second, func([]telegramtest.Call) bool { return len(h.srv.CallsTo("sendMessage")) > 0 })
+	time.Sleep(200 * time.Millisecond)
+	if n := len(h.srv.CallsTo("sendMessage")); n != 1 {
+		t.Errorf("%d replies to one update delivered three times", n)
+	}
+}
+
+// TestDrainGoesOnWhileProgressing stops the bot with 40 updates accepted
+// and each reply taking 100 ms on 4 workers (a second of work) and a drain
+// limit of 300 ms: as long as replies go out, the drain goes on, so all
+// 40 accepted updates are answered (D13).
+func TestDrainGoesOnWhileProgressing(t *testing.T) {
+	h := newHarness(t, func(c *Config) { c.Workers = 4; c.DrainTimeout = 300 * time.Millisecond })
+	h.srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+		if c.Method == "sendMessage" {
+			return &telegramtest.Fault{Delay: 100 * time.Millisecond, Code: 0}
+		}
+		return nil
+	}
+	var last int64
+	for i := range int64(40) {
+		last = h.srv.Push(telegramtest.Text(telegramtest.User{ID: 9000 + i, Lang: "en"}, "/start"))
+	}
+	if !h.srv.WaitFor(5*time.Second, func([]telegramtest.Call) bool { return h.srv.Confirmed() > last }) {
+		t.Fatal("updates were not accepted")
+	}
+	h.stop()
+	if got := len(h.srv.CallsTo("sendMessage")); got != 40 {
+		t.Errorf("%d of 40 accepted updates answered after the drain", got)
 	}
 }

@@ -17,11 +17,16 @@ func (b *Bot) onGroupMessage(j *job, m *message) (flows.ID, string, error) {
 		return "", "", nil
 	}
 	lang, storeErr := b.language(m.From)
-	sc, err := groupScreen(b.screens, lang, name)
+	sc, err := groupScreen(b.g().screens, lang, name)
 	if err != nil {
 		return "", lang, err
 	}
-	err = j.send(m.Chat.ID, sc)
+	thread := 0
+	if m.IsTopic {
+		// In a forum, the answer goes to the topic the /start came from.
+		thread = m.ThreadID
+	}
+	err = j.sendIn(m.Chat.ID, thread, sc)
 	if err == nil {
 		err = storeErr
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"asylumguide/bot/telegramtest"
+	"asylumguide/flows"
 	"asylumguide/flows/render"
 	"asylumguide/locales"
 
@@ -69,7 +70,7 @@ func testScreens(t testing.TB) *render.Screens {
 			screensErr = err
 			return
 		}
-		screensVal, screensErr = render.New(cat)
+		screensVal, screensErr = render.New(cat, flows.DefaultContent())
 	})
 	if screensErr != nil {
 		t.Fatal(screensErr)

@@ -58,8 +58,9 @@ type job struct {
 	after  func() error
 	ticket ticket
 	// faults and limits count the tries of the next call that met a
-	// fault or a 429.
+	// fault or a 429; faultSince is when its first fault came.
 	faults, limits int
+	faultSince     time.Time
 	// parkedAt and cause describe the wait the job is in, if any.
 	parkedAt time.Time
 	cause    waitCause
@@ -88,15 +89,20 @@ func (b *Bot) begin(u *update) task {
 // aside takes out the answer to a tap that arrives while its chat is
 // busy, so that the button stops spinning at once. The tap's screen is
 // decided again when its turn comes: an earlier update may change the
-// language.
-func (b *Bot) aside(u *update) task {
+// language. A tap dropped for a newer one is answered too: a language
+// choice, whose answer waits for its turn, with an empty answer.
+func (b *Bot) aside(u *update, dropped bool) task {
 	u.decided = false
-	if u.answer == nil {
+	body := u.answer
+	if q := u.CallbackQuery; dropped && body == nil && q != nil && u.press.act.Kind == flows.SetLanguage {
+		body, _ = answerBody(q.ID, "")
+	}
+	if body == nil {
 		return nil
 	}
 	j := &job{b: b, start: b.clock.Now()}
 	j.reqs = j.first[:0]
-	j.answer(u.answer)
+	j.answer(body)
 	u.answer = nil
 	return j
 }
@@ -189,7 +195,11 @@ func (j *job) retry(r *request, err error) (time.Duration, waitCause, bool) {
 		}
 		return d, causeChat429, true
 	case ClassServer, ClassNetwork, ClassOther:
-		if j.faults++; j.faults >= rt.Attempts {
+		now := j.b.clock.Now()
+		if j.faults == 0 {
+			j.faultSince = now
+		}
+		if j.faults++; rt.Attempts > 0 && j.faults >= rt.Attempts || rt.Patience > 0 && now.Sub(j.faultSince) > rt.Patience {
 			return 0, causeNone, false
 		}
 		return rt.backoff(j.faults), causeBackoff, true
@@ -257,7 +267,13 @@ func (j *job) panicked() {
 
 // send adds sending sc as a new message to chat.
 func (j *job) send(chat int64, sc *render.Screen) error {
-	r, err := j.sendRequest(chat, sc)
+	return j.sendIn(chat, 0, sc)
+}
+
+// sendIn adds sending sc as a new message to chat, in forum topic thread
+// if it is not 0.
+func (j *job) sendIn(chat int64, thread int, sc *render.Screen) error {
+	r, err := j.sendRequest(chat, thread, sc)
 	if err != nil {
 		return err
 	}
@@ -265,14 +281,18 @@ func (j *job) send(chat int64, sc *render.Screen) error {
 	return nil
 }
 
-func (j *job) sendRequest(chat int64, sc *render.Screen) (*request, error) {
-	tail, err := j.b.tails.of(sc)
+func (j *job) sendRequest(chat int64, thread int, sc *render.Screen) (*request, error) {
+	tail, err := j.b.g().tails.of(sc)
 	if err != nil {
 		return nil, err
 	}
-	body := make([]byte, 0, 32+len(tail))
+	body := make([]byte, 0, 56+len(tail))
 	body = append(body, `{"chat_id":`...)
 	body = strconv.AppendInt(body, chat, 10)
+	if thread != 0 {
+		body = append(body, `,"message_thread_id":`...)
+		body = strconv.AppendInt(body, int64(thread), 10)
+	}
 	body = append(body, ',')
 	body = append(body, tail...)
 	r := j.request()
@@ -284,7 +304,7 @@ func (j *job) sendRequest(chat int64, sc *render.Screen) (*request, error) {
 // is not modified") is no error, and a message that can no longer be
 // edited gets sc as a new message.
 func (j *job) edit(chat int64, msg int, sc *render.Screen) error {
-	tail, err := j.b.tails.of(sc)
+	tail, err := j.b.g().tails.of(sc)
 	if err != nil {
 		return err
 	}
@@ -309,7 +329,7 @@ func (j *job) shown(r *request, err error) (*request, error) {
 		j.b.metrics.shown(r.screen)
 		return nil, nil
 	case r.method == "editMessageText" && cannotEdit(err):
-		return j.sendRequest(r.chat, r.screen)
+		return j.sendRequest(r.chat, 0, r.screen)
 	}
 	return nil, err
 }

@@ -207,6 +207,44 @@ func TestFloodAnswersEveryTap(t *testing.T) {
 	}
 }
 
+// TestFloodOfLanguageTapsAnswersEach: language choices are answered
+// only once stored, in their turn; those dropped for a newer tap while
+// the chat waits out a 429 are still answered, empty, and the last
+// choice is the one stored and said "saved".
+func TestFloodOfLanguageTapsAnswersEach(t *testing.T) {
+	h, clk := newPacedHarness(t)
+	h.srv.Fault = faultsFor("editMessageText", 1, telegramtest.Fault{Code: 429, RetryAfter: 30})
+	a := telegramtest.User{ID: 802, Lang: "en"}
+	h.push(telegramtest.Callback(a, 101, "v1:apply"))
+	langs := []string{"fr", "ar", "tr", "uk", "sq", "fa", "fr", "uk", "tr", "ar"}
+	for _, l := range langs {
+		h.srv.Push(telegramtest.Callback(a, 101, "v1:lang:"+l))
+	}
+	// Before the wait ends, the first tap and the ones dropped (beyond
+	// the 8 a chat keeps waiting) are answered, and no waiting choice.
+	dropped := len(langs) - 8
+	if !h.srv.WaitFor(5*time.Second, func([]telegramtest.Call) bool {
+		return len(h.srv.CallsTo("answerCallbackQuery")) == 1+dropped
+	}) {
+		t.Fatalf("%d taps answered while the chat waited, want %d", len(h.srv.CallsTo("answerCallbackQuery")), 1+dropped)
+	}
+	for _, c := range h.srv.CallsTo("answerCallbackQuery")[1:] {
+		if c.Params["text"] != "" {
+			t.Errorf("a dropped language tap was answered %q before anything was stored", c.Params["text"])
+		}
+	}
+	h.settle()
+	h.advance(clk, 30*time.Second)
+	h.advance(clk, 30*time.Second)
+	if got, want := len(h.srv.CallsTo("answerCallbackQuery")), 1+len(langs); got != want {
+		t.Errorf("%d taps answered after the wait, want every one of %d", got, want)
+	}
+	last := langs[len(langs)-1]
+	if tag, _ := h.prefs.Language(a.ID); tag != last {
+		t.Errorf("stored %q, want the last choice %q", tag, last)
+	}
+}
+
 // TestSendsArePacedInArrivalOrder: at 2 messages a second, six people
 // who start at once get their replies two a second, first come first
 // served, before Telegram has to refuse any.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -29,17 +30,13 @@ func (b *Bot) poll(ctx context.Context) error {
 		b.reached.Store(true)
 	}
 	b.log.Info("polling for updates")
-	backoff, failures := time.Duration(0), 0
+	backoff, failures, idle := time.Duration(0), 0, 0
+	warn := rateLimited{every: 10 * time.Second}
 	for ctx.Err() == nil {
-		if backoff > 0 {
-			t := time.NewTimer(backoff)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return ctx.Err()
-			case <-t.C:
-			}
+		if backoff > 0 && !sleep(ctx, b.clock, backoff) {
+			return ctx.Err()
 		}
+		asked := time.Now()
 		ups, raws, err := b.getUpdates(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -47,6 +44,8 @@ func (b *Bot) poll(ctx context.Context) error {
 			}
 			class := Class(err)
 			if class == ClassAuth {
+				// The token was revoked or is not this bot's: no retry
+				// can help, so the bot stops and says so (cmd).
 				return err
 			}
 			failures++
@@ -55,32 +54,26 @@ func (b *Bot) poll(ctx context.Context) error {
 				// A 429 on a call that names no chat holds the whole bot.
 				b.pace.pauseAll(backoff)
 			}
-			b.log.Warn("getUpdates failed", "class", class, "err", err, "retry_in", backoff)
+			if warn.ok() {
+				b.log.Warn("getUpdates failed", "class", class, "err", err, "retry_in", backoff, "failures", failures)
+			}
 			continue
 		}
-		idless := 0
+		failures = 0
+		handled := 0
 		for _, raw := range raws {
 			// Some update in the batch did not decode: one by one, so
 			// one malformed update does not stall the rest.
 			u, err := decodeUpdate(raw)
-			if u.ID == 0 {
-				idless++
-			}
-			if u.ID >= b.offset.Load() {
-				b.offset.Store(u.ID + 1)
-			}
-			if err != nil {
+			if b.advance(u.ID) && err == nil {
+				ups = append(ups, u)
+			} else if err != nil && warn.ok() {
 				b.log.Warn("update skipped: cannot decode", "err_type", errorType(err))
-				continue
 			}
-			ups = append(ups, u)
 		}
 		for _, u := range ups {
-			if u == nil {
+			if u == nil || len(raws) == 0 && !b.advance(u.ID) {
 				continue
-			}
-			if u.ID >= b.offset.Load() {
-				b.offset.Store(u.ID + 1)
 			}
 			b.prepare(u)
 			if err := b.dispatch.submit(ctx, u); err != nil {
@@ -88,16 +81,57 @@ func (b *Bot) poll(ctx context.Context) error {
 				// stay unconfirmed, so Telegram sends them again.
 				return ctx.Err()
 			}
+			handled++
 		}
-		backoff, failures = 0, 0
-		if idless > 0 && idless == len(raws) {
-			// Not one update id could be read, so the offset cannot move
-			// past them: wait before asking again rather than spin.
-			backoff = b.retry.backoff(1)
-			b.log.Warn("getUpdates batch unreadable", "count", idless)
+		// A long poll that comes back at once with nothing new (a server
+		// that ignores the timeout, a batch of updates already seen or
+		// unreadable, forged ids the offset cannot pass) must not become a
+		// busy loop: wait, longer each time, and say so now and then.
+		backoff = 0
+		if handled == 0 && time.Since(asked) < minPoll {
+			idle++
+			backoff = min(minPoll<<min(idle-1, 5), b.retry.MaxBackoff*4)
+			if len(ups)+len(raws) > 0 && warn.ok() {
+				b.log.Warn("getUpdates gave nothing new", "count", len(ups)+len(raws), "retry_in", backoff)
+			}
+		} else {
+			idle = 0
 		}
 	}
 	return ctx.Err()
+}
+
+// minPoll is the least time between two polls that bring nothing.
+const minPoll = 250 * time.Millisecond
+
+// advance moves the offset past update id and reports whether the update
+// is new. An id at or below the offset was handled already (a server
+// replaying it); an id that is not positive, or so large that the next
+// offset would overflow, is forged: it is skipped, and never moves the
+// offset.
+func (b *Bot) advance(id int64) bool {
+	if id <= 0 || id == math.MaxInt64 {
+		return false
+	}
+	if id < b.offset.Load() {
+		return false
+	}
+	b.offset.Store(id + 1)
+	return true
+}
+
+// rateLimited lets a repeated warning through at most once per period.
+type rateLimited struct {
+	every time.Duration
+	last  time.Time
+}
+
+func (r *rateLimited) ok() bool {
+	if time.Since(r.last) < r.every {
+		return false
+	}
+	r.last = time.Now()
+	return true
 }
 
 // getUpdates asks for the next batch: decoded, or raw if some update in

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,14 +136,18 @@ func (b *Bot) untilDone(ctx context.Context, what string, f func() error) error 
 			wait = min(wait*2, time.Minute)
 		}
 		b.log.Warn(what+" failed; trying again", "class", class, "err", err, "retry_in", d)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !sleep(ctx, b.clock, d) {
 			return ctx.Err()
-		case <-t.C:
 		}
 	}
+}
+
+// SetProfile sets the commands and descriptions again, after a reload
+// changed their texts.
+func (b *Bot) SetProfile(ctx context.Context) error { return b.setProfile(ctx) }
+
+func equalProfile(a, b profile) bool {
+	return a.code == b.code && a.description == b.description && a.short == b.short && slices.Equal(a.commands, b.commands)
 }
 
 // profile is the bot's commands and descriptions for one language_code;
@@ -157,7 +162,7 @@ type profile struct {
 // knows. Telegram has one code for Serbian: it gets the script that
 // "sr" matches (Cyrillic), and Latin readers pick it in the guide.
 func (b *Bot) profiles() []profile {
-	cat := b.screens.Catalog()
+	cat := b.g().screens.Catalog()
 	out := []profile{}
 	seen := map[string]bool{}
 	for _, l := range cat.Languages() {
@@ -181,7 +186,7 @@ func (b *Bot) profiles() []profile {
 }
 
 func (b *Bot) profile(tag, code string) (profile, error) {
-	cat := b.screens.Catalog()
+	cat := b.g().screens.Catalog()
 	p := profile{code: code}
 	for _, c := range flows.Commands() {
 		if !c.InMenu {

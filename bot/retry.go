@@ -11,8 +11,14 @@ import (
 // Retry bounds how hard the bot tries to deliver one Bot API request.
 type Retry struct {
 	// Attempts is the most tries of one request that meets server errors
-	// or network faults, the first try included.
+	// or network faults, the first try included; 0 for no count, only
+	// Patience.
 	Attempts int
+	// Patience is how long a request that keeps meeting server errors or
+	// network faults is tried again, from its first try; 0 for no bound
+	// but Attempts. A person is waiting for that reply: an outage of a
+	// minute or two must delay it, not lose it.
+	Patience time.Duration
 	// RateLimits is how many times one request may be answered 429 and
 	// waited out. Telegram says exactly how long to wait, so these waits
 	// get a budget of their own: a throttle must delay a reply, not lose it.
@@ -22,11 +28,11 @@ type Retry struct {
 	Backoff, MaxBackoff time.Duration
 }
 
-// defaultRetry rides out minutes of throttling or a short outage. Each
+// defaultRetry rides out minutes of throttling or of an outage. Each
 // retry_after is waited out in full, however long: a parked chat holds
 // no worker, and calling before it has passed only makes Telegram hold
 // the bot back longer.
-var defaultRetry = Retry{Attempts: 8, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 5 * time.Second}
+var defaultRetry = Retry{Patience: 3 * time.Minute, RateLimits: 20, Backoff: 200 * time.Millisecond, MaxBackoff: 15 * time.Second}
 
 // Error classes, for logs and metrics: they say what went wrong without
 // saying anything about the user.
@@ -86,6 +92,7 @@ func Class(err error) string {
 // their chat instead (see job). waiting, if set, hears of each wait.
 func (r Retry) do(ctx context.Context, c clock, f func() error, waiting func(error, time.Duration)) error {
 	faults, limits := 1, 0
+	began := c.Now()
 	for {
 		err := f()
 		if err == nil || ctx.Err() != nil {
@@ -99,7 +106,7 @@ func (r Retry) do(ctx context.Context, c clock, f func() error, waiting func(err
 			}
 			d = retryAfter(err)
 		case ClassServer, ClassNetwork, ClassOther:
-			if faults++; faults > r.Attempts {
+			if faults++; r.Attempts > 0 && faults > r.Attempts || r.Patience > 0 && c.Now().Sub(began) > r.Patience {
 				return err
 			}
 			d = r.backoff(faults - 1)

@@ -120,3 +120,27 @@ func TestClass(t *testing.T) {
 		}
 	}
 }
+
+// TestServerErrorsAreTriedForAsLongAsPatience: a request that meets
+// server errors for longer than eight tries is still delivered while its
+// patience lasts, and given up after it (B6).
+func TestServerErrorsAreTriedForAsLongAsPatience(t *testing.T) {
+	r := Retry{Patience: 400 * time.Millisecond, RateLimits: 1, Backoff: 5 * time.Millisecond, MaxBackoff: 10 * time.Millisecond}
+	start := time.Now()
+	tries := 0
+	err := r.do(context.Background(), realClock{}, func() error {
+		tries++
+		if time.Since(start) < 200*time.Millisecond {
+			return &apiError{Code: 502}
+		}
+		return nil
+	}, nil)
+	if err != nil || tries <= 8 {
+		t.Errorf("after %d tries: %v; want the reply delivered after the outage", tries, err)
+	}
+	start = time.Now()
+	err = r.do(context.Background(), realClock{}, func() error { return &apiError{Code: 502} }, nil)
+	if d := time.Since(start); err == nil || d < 400*time.Millisecond || d > 2*time.Second {
+		t.Errorf("an endless outage gave up after %v with %v; want about the patience", d, err)
+	}
+}

@@ -86,8 +86,8 @@ func (b *Bot) onInline(j *job, q *inlineQuery) (flows.ID, string, error) {
 	b.metrics.inline(lang)
 	var results []json.RawMessage
 	if name := b.botUsername(); name != "" {
-		for _, c := range b.screens.Cards(lang, q.Query) {
-			r, err := b.cards.result(name, c)
+		for _, c := range b.g().screens.Cards(lang, q.Query) {
+			r, err := b.g().cards.result(name, c)
 			if err != nil {
 				return "", lang, err
 			}
@@ -156,12 +156,12 @@ func (j *job) guide(chat int64, lang string) error {
 	if b.cfg.Guide == nil {
 		return nil
 	}
-	caption, err := b.screens.Text(lang, flows.MsgGuideCaption, nil)
+	caption, err := b.g().screens.Text(lang, flows.MsgGuideCaption, nil)
 	if err != nil {
 		return err
 	}
 	caption = strings.TrimSpace(caption)
-	id := b.guides.get(lang)
+	id := b.g().files.get(lang)
 	if id == "" {
 		more, err := j.upload(chat, lang, caption)
 		j.reqs = append(j.reqs, more...)
@@ -201,7 +201,7 @@ func (j *job) upload(chat int64, lang, caption string) ([]*request, error) {
 	return []*request{{method: "sendDocument", chat: chat, body: body, header: header, result: &sent, done: func(err error) ([]*request, error) {
 		if err == nil {
 			if sent.Document.FileID != "" {
-				b.guides.set(lang, sent.Document.FileID)
+				b.g().files.set(lang, sent.Document.FileID)
 			}
 			b.metrics.guide(lang, "uploaded")
 			return nil, nil
@@ -217,11 +217,11 @@ func (j *job) upload(chat int64, lang, caption string) ([]*request, error) {
 // guideFailed counts a guide that could not be sent and tells the person.
 func (j *job) guideFailed(chat int64, lang string, err error) ([]*request, error) {
 	j.b.metrics.guide(lang, "failed")
-	sorry, serr := j.b.screens.Notice(lang, flows.MsgGuideFailed)
+	sorry, serr := j.b.g().screens.Notice(lang, flows.MsgGuideFailed)
 	if serr != nil {
 		return nil, serr
 	}
-	r, serr := j.sendRequest(chat, sorry)
+	r, serr := j.sendRequest(chat, 0, sorry)
 	if serr != nil {
 		return nil, serr
 	}

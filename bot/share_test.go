@@ -130,7 +130,7 @@ func TestGuideUploadFailureIsKind(t *testing.T) {
 	if got := methods(calls); !equal(got, "sendMessage") {
 		t.Fatalf("calls = %v, want the kind message", got)
 	}
-	want, _ := h.bot.screens.Notice("en", flows.MsgGuideFailed)
+	want, _ := h.bot.g().screens.Notice("en", flows.MsgGuideFailed)
 	if calls[0].Params["text"] != want.Text {
 		t.Errorf("after a failed upload:\n%s", calls[0].Params["text"])
 	}

@@ -65,7 +65,18 @@ type message struct {
 	Chat      chat   `json:"chat"`
 	From      *user  `json:"from"`
 	Text      string `json:"text"`
+	// A forwarded message quotes someone else: its "/start …" is no
+	// command of the sender's.
+	ForwardOrigin json.RawMessage `json:"forward_origin"`
+	ForwardDate   int64           `json:"forward_date"`
+	// ThreadID is the forum topic a message was sent in, where the
+	// answer must go too.
+	ThreadID int  `json:"message_thread_id"`
+	IsTopic  bool `json:"is_topic_message"`
 }
+
+// forwarded reports whether the message was forwarded from elsewhere.
+func (m *message) forwarded() bool { return len(m.ForwardOrigin) > 0 || m.ForwardDate != 0 }
 
 type callbackQuery struct {
 	ID   string `json:"id"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"sync"
 )
 
 // maxWebhookBody bounds an update delivered to the webhook. Telegram's
@@ -28,6 +29,7 @@ const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
 // Messages are ordinary calls, whose errors the bot sees.
 func (b *Bot) WebhookHandler(secret string) http.Handler {
 	want := []byte(secret)
+	var seen recentIDs
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -61,10 +63,17 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
+		if !seen.add(u.ID) {
+			// Delivered again (Telegram, or a proxy, retrying): answered
+			// once already.
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		b.prepare(u)
 		answer := u.answer
 		u.answer = nil
 		if err := b.dispatch.submit(r.Context(), u); err != nil {
+			seen.remove(u.ID)
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
 			return
 		}
@@ -84,4 +93,39 @@ func webhookReply(body []byte) []byte {
 	out := make([]byte, 0, len(body)+32)
 	out = append(out, `{"method":"answerCallbackQuery",`...)
 	return append(out, body[1:]...)
+}
+
+// recentIDs remembers the last update ids the webhook took, so that an
+// update delivered twice is answered once.
+type recentIDs struct {
+	mu   sync.Mutex
+	ids  map[int64]bool
+	ring [recentMax]int64
+	next int
+}
+
+const recentMax = 1024
+
+// add records id and reports whether it is new.
+func (r *recentIDs) add(id int64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids == nil {
+		r.ids = make(map[int64]bool, recentMax)
+	}
+	if r.ids[id] {
+		return false
+	}
+	delete(r.ids, r.ring[r.next])
+	r.ring[r.next] = id
+	r.next = (r.next + 1) % recentMax
+	r.ids[id] = true
+	return true
+}
+
+// remove forgets id, for an update that was refused and will come again.
+func (r *recentIDs) remove(id int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.ids, id)
 }

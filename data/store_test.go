@@ -114,14 +114,12 @@ func TestSecretFile(t *testing.T) {
 		}
 	}
 
-	// Another secret makes the stored keys unreadable: the preference is
-	// gone, nothing else breaks.
+	// Another secret would hide the stored choices: it is refused (the
+	// cases are in TestKeyMustMatchTheDatabase).
 	other := filepath.Join(t.TempDir(), "other.key")
-	s = open(t, db, other)
-	if got, err := s.Language(1); err != nil || got != "" {
-		t.Errorf("with another secret, Language = %q, %v; want \"\", nil", got, err)
+	if _, err := Open(db, other, Options{}); !errors.Is(err, ErrKeyMismatch) {
+		t.Errorf("Open with another secret: err = %v, want ErrKeyMismatch", err)
 	}
-	s.Close()
 
 	if err := os.WriteFile(secret, []byte("not hex\n"), 0o600); err != nil {
 		t.Fatal(err)

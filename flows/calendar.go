@@ -112,11 +112,12 @@ func (d Date) DaysUntil(e Date) int {
 func (d Date) After(e Date) bool { return d.DaysUntil(e) < 0 }
 
 // LastDayToAppeal is the last day of the appeal period counted from the
-// date on the decision: that date plus 15 days (Law on Asylum, Art. 74).
-// It counts from the date written on the decision, not from the day the
-// decision was received, so it never gives a later day than the law.
-func LastDayToAppeal(decision Date) Date {
-	return decision.AddDays(AppealPeriod.N)
+// date on the decision: that date plus the appeal fact (15 days, Law on
+// Asylum, Art. 74). It counts from the date written on the decision, not
+// from the day the decision was received, so it never gives a later day
+// than the law.
+func (t *Tree) LastDayToAppeal(decision Date) Date {
+	return decision.AddDays(t.content.Facts[appealFact].N)
 }
 
 // daysIn is the number of days in a month.
@@ -124,12 +125,13 @@ func daysIn(year, month int) int {
 	return time.Date(year, time.Month(month)+1, 0, 12, 0, 0, 0, time.UTC).Day()
 }
 
-// MonthGrid lays out a month in weeks from Monday to Sunday; 0 marks a
-// cell outside the month.
-func MonthGrid(year, month int) [][]int {
-	first := time.Date(year, time.Month(month), 1, 12, 0, 0, 0, time.UTC)
-	days := first.AddDate(0, 1, -1).Day()
-	lead := (int(first.Weekday()) + 6) % 7 // Monday = 0
+// MonthGrid lays out a month in weeks that start on first (Monday in
+// Kosovo, Saturday in Persian calendars); 0 marks a cell outside the
+// month.
+func MonthGrid(year, month int, first time.Weekday) [][]int {
+	start := time.Date(year, time.Month(month), 1, 12, 0, 0, 0, time.UTC)
+	days := start.AddDate(0, 1, -1).Day()
+	lead := (int(start.Weekday()) - int(first) + 7) % 7
 	var weeks [][]int
 	week := make([]int, 7)
 	col := lead
@@ -190,25 +192,28 @@ func mustLoadLocation(name string) *time.Location {
 // Today is the calendar day in Kosovo at instant t.
 func Today(t time.Time) Date { return DateOf(t.In(kosovo)) }
 
-// Calendar is the date picker at a month, on day today in Kosovo: the
-// weekday names, the days as buttons (today marked), arrows to the months
-// before and after (none after the current month, none before FirstYear),
-// Back and Main menu. A month after today's shows today's month.
-func (t *Tree) Calendar(year, month int, today Date) Screen {
+// Calendar is the date picker at a month, on day today in Kosovo, with
+// weeks that start on first: the weekday names, the days as buttons
+// (today marked), arrows to the months before and after (none after the
+// current month, none before FirstYear), Back and Main menu. A month after
+// today's shows today's month.
+func (t *Tree) Calendar(year, month int, today Date, first time.Weekday) Screen {
 	if (Date{Year: year, Month: month, Day: 1}).After(today) {
 		year, month = today.Year, today.Month
 	}
 	n := t.byID[AppealDays]
 	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Fields: Fields{
-		Quantities: map[string]Quantity{"Appeal": AppealPeriod},
+		Quantities: map[string]Quantity{"Appeal": t.content.Facts[appealFact]},
 		Months:     map[string]Date{"Month": {Year: year, Month: month}},
 	}}
 	head := make([]Button, 7)
 	for i := range head {
-		head[i] = Button{Kind: Noop, Label: msgWeekday + strconv.Itoa(i+1)}
+		// weekday_1 is Monday … weekday_7 Sunday.
+		wd := (int(first)+i+6)%7 + 1
+		head[i] = Button{Kind: Noop, Label: msgWeekday + strconv.Itoa(wd)}
 	}
 	s.Rows = append(s.Rows, head)
-	for _, week := range MonthGrid(year, month) {
+	for _, week := range MonthGrid(year, month, first) {
 		row := make([]Button, 7)
 		for i, day := range week {
 			if day == 0 {
@@ -245,12 +250,13 @@ func (t *Tree) Deadline(decision, today Date) (s Screen, ok bool) {
 	if decision.After(today) {
 		return Screen{}, false
 	}
-	last := LastDayToAppeal(decision)
+	last := t.LastDayToAppeal(decision)
+	crpk := t.Contact(legalAid)
 	left := today.DaysUntil(last)
 	s = Screen{Node: t.byID[AppealDays], Fields: Fields{
-		Quantities: map[string]Quantity{"Appeal": AppealPeriod},
+		Quantities: map[string]Quantity{"Appeal": t.content.Facts[appealFact]},
 		Dates:      map[string]Date{"Decision": decision, "LastDay": last},
-		Exact:      map[string]string{"Phone": CRPK.Phone},
+		Exact:      map[string]string{"Phone": crpk.Phone},
 	}}
 	switch {
 	case left > 0:
@@ -264,7 +270,7 @@ func (t *Tree) Deadline(decision, today Date) (s Screen, ok bool) {
 		s.Texts = []string{MsgDeadlinePassed, MsgDeadlineNotLate}
 	}
 	s.Rows = [][]Button{
-		contactRow(CRPK),
+		contactRow(crpk),
 		{{Kind: Navigate, Label: AppealHelp.ButtonID(), Target: AppealHelp}},
 		{{Kind: ShowMonth, Label: MsgDeadlineAgain, Date: Date{Year: decision.Year, Month: decision.Month}}},
 	}

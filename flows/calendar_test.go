@@ -22,7 +22,7 @@ func TestLastDayToAppeal(t *testing.T) {
 		{Date{2026, 3, 29}, Date{2026, 4, 13}},  // on the DST change itself
 	}
 	for _, tt := range tests {
-		if got := LastDayToAppeal(tt.decision); got != tt.want {
+		if got := New(testLangs, DefaultContent()).LastDayToAppeal(tt.decision); got != tt.want {
 			t.Errorf("LastDayToAppeal(%v) = %v, want %v", tt.decision, got, tt.want)
 		}
 	}
@@ -76,7 +76,7 @@ func TestTodayInKosovo(t *testing.T) {
 }
 
 func TestParseCalendarData(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	main := Action{Kind: Navigate, Target: Main}
 	tests := []struct {
 		data string
@@ -143,7 +143,7 @@ func TestMonthGrid(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		got := MonthGrid(tt.year, tt.month)
+		got := MonthGrid(tt.year, tt.month, time.Monday)
 		if !slices.EqualFunc(got, tt.want, slices.Equal) {
 			t.Errorf("MonthGrid(%d, %d) = %v, want %v", tt.year, tt.month, got, tt.want)
 		}
@@ -160,7 +160,7 @@ func TestMonthGrid(t *testing.T) {
 // decision dated before, on and after the last day, and that a date after
 // today gets none.
 func TestDeadlineAnswers(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	today := Date{2026, 3, 17}
 	tests := []struct {
 		decision Date
@@ -181,8 +181,8 @@ func TestDeadlineAnswers(t *testing.T) {
 		if got := s.Fields.Quantities["Left"].N; got != tt.left {
 			t.Errorf("Deadline(%v): %d days left, want %d", tt.decision, got, tt.left)
 		}
-		if got := s.Fields.Exact["Phone"]; got != CRPK.Phone {
-			t.Errorf("Deadline(%v): phone %q, want CRPK's %q", tt.decision, got, CRPK.Phone)
+		if got, want := s.Fields.Exact["Phone"], tree.Contact("crpk").Phone; got != want {
+			t.Errorf("Deadline(%v): phone %q, want CRPK's %q", tt.decision, got, want)
 		}
 	}
 	if _, ok := tree.Deadline(Date{2026, 3, 18}, today); ok {
@@ -194,9 +194,9 @@ func TestDeadlineAnswers(t *testing.T) {
 // seven, arrows only to months that can hold a decision, and Back to
 // Appeals.
 func TestCalendarLayout(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	today := Date{2026, 3, 17}
-	s := tree.Calendar(2026, 3, today)
+	s := tree.Calendar(2026, 3, today, time.Monday)
 	if got := s.Rows[0][0]; got.Kind != Noop || got.Label != "weekday_1" {
 		t.Errorf("first heading = %+v, want weekday_1", got)
 	}
@@ -222,7 +222,20 @@ func TestCalendarLayout(t *testing.T) {
 	if back[0].Target != Appeal || back[1].Target != Main {
 		t.Errorf("last row = %+v, want Back to Appeals and Main menu", back)
 	}
-	if got := tree.Calendar(2027, 1, today); got.Fields.Months["Month"] != (Date{Year: 2026, Month: 3}) {
+	if got := tree.Calendar(2027, 1, today, time.Monday); got.Fields.Months["Month"] != (Date{Year: 2026, Month: 3}) {
 		t.Errorf("a month after today shows %v, want today's month", got.Fields.Months["Month"])
+	}
+}
+
+// TestSaturdayFirstWeeks: a Persian calendar starts its weeks on
+// Saturday, with Saturday's heading first.
+func TestSaturdayFirstWeeks(t *testing.T) {
+	// March 2026 begins on a Sunday: the second cell of a Saturday week.
+	if got := MonthGrid(2026, 3, time.Saturday)[0]; got[0] != 0 || got[1] != 1 || got[6] != 6 {
+		t.Errorf("first week from Saturday = %v, want [0 1 2 3 4 5 6]", got)
+	}
+	s := New(testLangs, DefaultContent()).Calendar(2026, 3, Date{2026, 3, 17}, time.Saturday)
+	if got := s.Rows[0][0].Label; got != "weekday_6" {
+		t.Errorf("first heading = %s, want weekday_6 (Saturday)", got)
 	}
 }

@@ -48,62 +48,18 @@ const (
 	ForgetFailed   ID = "forget_failed"
 )
 
-// Facts that appear on several screens. Keeping them here keeps every
-// language in step with the law.
-var (
-	AppealPeriod      = Quantity{15, Days}  // Law on Asylum, Art. 74
-	CommissionPeriod  = Quantity{30, Days}  // Law on Asylum, Art. 79
-	DecisionPeriod    = Quantity{6, Months} // source page, "Information for asylum-seekers"
-	DecisionMaxPeriod = Quantity{9, Months} // source page, "Information for asylum-seekers"
-	AddressPeriod     = Quantity{3, Days}   // CRPK, help.crpkosovo.org
-	PermitMinimum     = Quantity{1, Years}  // Law on Asylum, Art. 9
-	ReviewedOn        = Date{2026, 11, 30}  // when the content was last checked against the brief
-)
-
-// sourcePage is when the source page was last updated ("Last updated March
-// 2025"): the contacts below come from it, and nobody has phoned since.
-var sourcePage = Date{Year: 2025, Month: 3}
-
-// Contacts of the organisations, from the source page as corrected by the
-// content brief. After confirming one by phone, set Confirmed to that day
-// and Via to ByPhone.
-var (
-	CRPK = &Contact{
-		Name:      "CRPK",
-		Confirmed: sourcePage, Via: FromSourcePage,
-		Address: "Lorenc Antoni St. No. 15, Peyton City, 10000 Prishtina",
-		Phone:   "+383 38 243 610",
-		Email:   "crp@crpkosovo.org",
-		Web:     []string{"https://crpkosovo.org", "https://help.crpkosovo.org"},
-	}
-	ICRC = &Contact{
-		Name:      "ICRC",
-		Confirmed: sourcePage, Via: FromSourcePage,
-		Address: "Pashko Vasa 41, 10000 Prishtina",
-		Phone:   "+383 38 704 042",
-		Email:   "pristina@icrc.org",
-		Web:     []string{"https://www.icrc.org"},
-	}
-	KRCT = &Contact{
-		Name:      "KRCT",
-		Confirmed: sourcePage, Via: FromSourcePage,
-		Address: "Hamez Jashari 16b/2, 10000 Prishtina",
-		Phone:   "+383 38 243 707",
-		Email:   "info@krct.org",
-		Web:     []string{"https://krct.org"},
-	}
-	RedCross = &Contact{
-		Name:      "Red Cross of Kosovo",
-		Confirmed: sourcePage, Via: FromSourcePage,
-		Address: "Enver Zymberi St. No. 24, Prishtina",
-		Phone:   "+383 38 221 427",
-		Email:   "info@redcross-ks.org",
-		Web:     []string{"https://redcross-ks.org"},
-	}
+// The facts and contacts the tree itself uses, by their key in
+// content.toml: the appeal period the date picker counts, and the
+// organisation it and the search send people to.
+const (
+	appealFact = "appeal"
+	legalAid   = "crpk"
 )
 
 // nodes is the whole guide. Every fact in the content brief is reachable
-// from Main; see tree_test.go for the checks that keep it whole.
+// from Main; see tree_test.go for the checks that keep it whole. A node
+// names its contact and the facts its text shows by their keys in
+// content.toml, where an NGO keeps them up to date.
 var nodes = []*Node{
 	{ID: Main, Children: []ID{Apply, Protection, Appeal, Help, Rights, LanguagePicker, About}},
 
@@ -111,41 +67,41 @@ var nodes = []*Node{
 	{ID: ApplyWhere, Parent: Apply},
 	{ID: ApplyInterpreter, Parent: Apply},
 	{ID: ApplyAfter, Parent: Apply},
-	{ID: ApplyDecision, Parent: Apply, Quantities: map[string]Quantity{
-		"Decision": DecisionPeriod, "DecisionMax": DecisionMaxPeriod, "Appeal": AppealPeriod,
+	{ID: ApplyDecision, Parent: Apply, Quantities: map[string]string{
+		"Decision": "decision", "DecisionMax": "decision_max", "Appeal": "appeal",
 	}},
-	{ID: ApplyWait, Parent: Apply, Quantities: map[string]Quantity{"Address": AddressPeriod}},
+	{ID: ApplyWait, Parent: Apply, Quantities: map[string]string{"Address": "address_change"}},
 
 	{ID: Protection, Parent: Main, Children: []ID{ProtRefugee, ProtSubsidiary, ProtTemporary}},
 	{ID: ProtRefugee, Parent: Protection},
-	{ID: ProtSubsidiary, Parent: Protection, Quantities: map[string]Quantity{"Permit": PermitMinimum}},
+	{ID: ProtSubsidiary, Parent: Protection, Quantities: map[string]string{"Permit": "permit_min"}},
 	{ID: ProtTemporary, Parent: Protection},
 
 	{ID: Appeal, Parent: Main, Children: []ID{AppealDeadline, AppealDays, AppealCommission, AppealCourt, AppealHelp},
-		Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
-	{ID: AppealDeadline, Parent: Appeal, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
-	{ID: AppealDays, Parent: Appeal, Calendar: true, Quantities: map[string]Quantity{"Appeal": AppealPeriod}},
-	{ID: AppealCommission, Parent: Appeal, Quantities: map[string]Quantity{"Commission": CommissionPeriod}},
+		Quantities: map[string]string{"Appeal": "appeal"}},
+	{ID: AppealDeadline, Parent: Appeal, Quantities: map[string]string{"Appeal": "appeal"}},
+	{ID: AppealDays, Parent: Appeal, Calendar: true, Quantities: map[string]string{"Appeal": "appeal"}},
+	{ID: AppealCommission, Parent: Appeal, Quantities: map[string]string{"Commission": "commission"}},
 	{ID: AppealCourt, Parent: Appeal},
-	{ID: AppealHelp, Parent: Appeal, Contact: CRPK},
+	{ID: AppealHelp, Parent: Appeal, Contact: "crpk"},
 
 	{ID: Help, Parent: Main, Children: []ID{HelpCRPK, HelpBeforeCall, HelpICRC, HelpKRCT, HelpRedCross, HelpEmergency}},
-	{ID: HelpCRPK, Parent: Help, Contact: CRPK},
-	{ID: HelpBeforeCall, Parent: Help, Contact: CRPK},
-	{ID: HelpICRC, Parent: Help, Contact: ICRC},
-	{ID: HelpKRCT, Parent: Help, Contact: KRCT},
-	{ID: HelpRedCross, Parent: Help, Contact: RedCross},
+	{ID: HelpCRPK, Parent: Help, Contact: "crpk"},
+	{ID: HelpBeforeCall, Parent: Help, Contact: "crpk"},
+	{ID: HelpICRC, Parent: Help, Contact: "icrc"},
+	{ID: HelpKRCT, Parent: Help, Contact: "krct"},
+	{ID: HelpRedCross, Parent: Help, Contact: "redcross"},
 	{ID: HelpEmergency, Parent: Help},
 
 	{ID: Rights, Parent: Main, Children: []ID{RightsReturn, RightsDetained, RightsTreaties, RightsUNHCR}},
 	{ID: RightsReturn, Parent: Rights},
-	{ID: RightsDetained, Parent: Rights, Contact: CRPK},
+	{ID: RightsDetained, Parent: Rights, Contact: "crpk"},
 	{ID: RightsTreaties, Parent: Rights},
 	{ID: RightsUNHCR, Parent: Rights},
 
 	{ID: LanguagePicker, Parent: Main},
 
-	{ID: About, Parent: Main, Children: []ID{Privacy, Usage}, Dates: map[string]Date{"Reviewed": ReviewedOn}},
+	{ID: About, Parent: Main, Children: []ID{Privacy, Usage}, Dates: map[string]string{"Reviewed": "reviewed"}},
 	{ID: Privacy, Parent: About},
 	{ID: Usage, Parent: About},
 

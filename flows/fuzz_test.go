@@ -5,7 +5,7 @@ import "testing"
 // FuzzParse feeds any bytes as callback data: Parse never panics and
 // always names a node that exists, or a language on offer.
 func FuzzParse(f *testing.F) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	f.Fuzz(func(t *testing.T, data string) {
 		a := tree.Parse(data)
 		switch a.Kind {

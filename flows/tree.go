@@ -1,6 +1,9 @@
 package flows
 
-import "net/url"
+import (
+	"net/url"
+	"time"
+)
 
 // ID names a node of the tree. It travels in callback data and deep links,
 // so it is short, ASCII and stable across releases.
@@ -100,12 +103,36 @@ func (t *Tree) Contacts() []*Contact {
 	var out []*Contact
 	seen := map[*Contact]bool{}
 	for _, n := range t.Nodes() {
-		if c := n.Contact; c != nil && !seen[c] {
+		if c := t.Contact(n.Contact); c != nil && !seen[c] {
 			seen[c] = true
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// Contact returns the contact with key in content.toml, nil if none.
+func (t *Tree) Contact(key string) *Contact { return t.content.Contacts[key] }
+
+// Reviewed is the day the content was last reviewed.
+func (t *Tree) Reviewed() Date { return t.content.Reviewed }
+
+// fields resolves a node's facts and dates from the content.
+func (t *Tree) fields(n *Node) Fields {
+	f := Fields{}
+	for name, key := range n.Quantities {
+		if f.Quantities == nil {
+			f.Quantities = map[string]Quantity{}
+		}
+		f.Quantities[name] = t.content.Facts[key]
+	}
+	for name := range n.Dates {
+		if f.Dates == nil {
+			f.Dates = map[string]Date{}
+		}
+		f.Dates[name] = t.content.Reviewed
+	}
+	return f
 }
 
 // MapURL is an openstreetmap.org search for the address: it needs no
@@ -121,11 +148,14 @@ type Node struct {
 	Children []ID // the menu, one button a row, in order
 	// Hidden nodes are not in any menu: a command or an action leads there.
 	Hidden bool
-	// Contact, when set, is shown below the text with website and map buttons.
-	Contact *Contact
-	// Quantities and Dates fill the template fields of the node's text.
-	Quantities map[string]Quantity
-	Dates      map[string]Date
+	// Contact, when set, is the key in content.toml of the contact shown
+	// below the text with website and map buttons.
+	Contact string
+	// Quantities fill the template fields of the node's text with facts
+	// (field name -> key in content.toml's [facts]); Dates with dates
+	// ("reviewed", the day the content was reviewed).
+	Quantities map[string]string
+	Dates      map[string]string
 	// Calendar marks the appeal-deadline date picker: its buttons are a
 	// month of days, built when it is shown (see Tree.Calendar).
 	Calendar bool
@@ -178,17 +208,20 @@ type Choice struct {
 	Name string
 }
 
-// Tree is the guide with the languages it offers.
+// Tree is the guide with the languages it offers and its content.
 type Tree struct {
-	nodes  []*Node
-	byID   map[ID]*Node
-	langs  []Choice
-	byLang map[string]bool
+	nodes   []*Node
+	byID    map[ID]*Node
+	langs   []Choice
+	byLang  map[string]bool
+	content *Content
 }
 
-// New returns the tree offering langs in the language picker.
-func New(langs []Choice) *Tree {
-	t := &Tree{nodes: nodes, byID: make(map[ID]*Node, len(nodes)), langs: langs, byLang: make(map[string]bool, len(langs))}
+// New returns the tree offering langs in the language picker, showing
+// content (see ParseContent, which checks that it holds every fact and
+// contact the screens use).
+func New(langs []Choice, content *Content) *Tree {
+	t := &Tree{nodes: nodes, byID: make(map[ID]*Node, len(nodes)), langs: langs, byLang: make(map[string]bool, len(langs)), content: content}
 	for _, n := range nodes {
 		t.byID[n.ID] = n
 	}
@@ -316,18 +349,18 @@ func (t *Tree) Screen(id ID) Screen {
 		n = t.byID[Main]
 	}
 	if n.Calendar {
-		return t.Calendar(ReviewedOn.Year, ReviewedOn.Month, ReviewedOn)
+		r := t.content.Reviewed
+		return t.Calendar(r.Year, r.Month, r, time.Monday)
 	}
-	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Contact: n.Contact,
-		Fields: Fields{Quantities: n.Quantities, Dates: n.Dates}}
+	s := Screen{Node: n, Texts: []string{n.ID.BodyID()}, Contact: t.Contact(n.Contact), Fields: t.fields(n)}
 	for _, c := range n.Children {
 		s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: c.ButtonID(), Target: c}})
 	}
 	if n.ID == LanguagePicker {
 		s.Rows = append(s.Rows, languageRows(t.langs)...)
 	}
-	if n.Contact != nil {
-		s.Rows = append(s.Rows, contactRow(n.Contact))
+	if s.Contact != nil {
+		s.Rows = append(s.Rows, contactRow(s.Contact))
 	}
 	if n.ID == About {
 		s.Rows = append(s.Rows, []Button{{Kind: SendGuide, Label: MsgGuide}})
@@ -425,7 +458,9 @@ func (t *Tree) Parse(data string) Action {
 		return Action{Kind: Navigate, Target: Main}
 	}
 	if len(data) > len(navPrefix) && data[:len(navPrefix)] == navPrefix {
-		if n, ok := t.byID[ID(data[len(navPrefix):])]; ok {
+		// A hidden node answers a command ("Done, deleted"): a button
+		// never leads there, so forged data for one opens the main menu.
+		if n, ok := t.byID[ID(data[len(navPrefix):])]; ok && !n.Hidden {
 			return Action{Kind: Navigate, Target: n.ID}
 		}
 	}
@@ -460,6 +495,18 @@ func (t *Tree) NotFound() Screen {
 	}
 	s.Rows = append(s.Rows, []Button{{Kind: Navigate, Label: HelpCRPK.ButtonID(), Target: HelpCRPK}})
 	return s
+}
+
+// StaleContacts returns the contacts unconfirmed for more than StaleAfter
+// months on day today.
+func (t *Tree) StaleContacts(today Date) []*Contact {
+	var out []*Contact
+	for _, c := range t.Contacts() {
+		if c.Stale(today) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // TopicNode returns the node a deep-link topic opens.

@@ -14,7 +14,7 @@ var testLangs = []Choice{{"sq", "Shqip"}, {"sr-Latn", "Srpski"}, {"sr-Cyrl", "С
 // each node's Parent is the node whose menu lists it, and every callback
 // data fits Telegram's 64 bytes.
 func TestTreeIsWhole(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	idPattern := regexp.MustCompile(`^[a-z][a-z_]{1,30}$`)
 	listedBy := map[ID]ID{}
 	for _, n := range tree.nodes {
@@ -77,7 +77,7 @@ func TestTreeIsWhole(t *testing.T) {
 // brief requires are in some menu under Main, wherever they sit; the
 // golden transcripts pin the menus themselves.
 func TestMustHaveScreensAreReachable(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	reachable := map[ID]bool{}
 	for _, n := range tree.Nodes() {
 		if !n.Hidden {
@@ -95,7 +95,7 @@ func TestMustHaveScreensAreReachable(t *testing.T) {
 // TestCommands checks the command table: names Telegram accepts, screens
 // that exist, and /start answered everywhere.
 func TestCommands(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	name := regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 	seen := map[string]bool{}
 	for _, c := range Commands() {
@@ -122,7 +122,7 @@ func TestCommands(t *testing.T) {
 }
 
 func TestScreenButtons(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	nav := func(label string, to ID) Button { return Button{Kind: Navigate, Label: label, Target: to} }
 	tests := []struct {
 		node ID
@@ -167,7 +167,7 @@ func TestScreenButtons(t *testing.T) {
 }
 
 func TestParseCallbackData(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	main := Action{Kind: Navigate, Target: Main}
 	tests := []struct {
 		data string
@@ -181,6 +181,8 @@ func TestParseCallbackData(t *testing.T) {
 		{"v1:lang:", main},
 		{"v1:", main},
 		{"v1:no_such_node", main},
+		{"v1:forgotten", main}, // says "deleted", but only /forget deletes
+		{"v1:forget_failed", main},
 		{"v0:appeal", main},
 		{"v2:appeal", main},
 		{"appeal", main},
@@ -197,7 +199,7 @@ func TestParseCallbackData(t *testing.T) {
 }
 
 func TestButtonDataRoundTrip(t *testing.T) {
-	tree := New(testLangs)
+	tree := New(testLangs, DefaultContent())
 	for _, n := range tree.Nodes() {
 		for _, row := range tree.Screen(n.ID).Rows {
 			for _, b := range row {
@@ -246,7 +248,7 @@ func TestTopic(t *testing.T) {
 }
 
 func TestMapURLSearchesTheAddress(t *testing.T) {
-	for _, c := range []*Contact{CRPK, ICRC, KRCT, RedCross} {
+	for _, c := range New(testLangs, DefaultContent()).Contacts() {
 		got := c.MapURL()
 		if !strings.HasPrefix(got, "https://www.openstreetmap.org/search?query=") {
 			t.Errorf("MapURL() = %q, want an openstreetmap.org search", got)
@@ -279,7 +281,67 @@ func TestStaleContacts(t *testing.T) {
 			t.Errorf("confirmed %v, on %v: Stale = %v, want %v", tt.confirmed, tt.today, got, tt.want)
 		}
 	}
-	if got := len(New(testLangs).Contacts()); got != 4 {
+	if got := len(New(testLangs, DefaultContent()).Contacts()); got != 4 {
 		t.Errorf("Contacts() = %d contacts, want CRPK, ICRC, KRCT and the Red Cross", got)
+	}
+}
+
+// TestEmbeddedContentIsValid: the contacts and facts that ship pass the
+// checks an NGO's edited file must pass.
+func TestEmbeddedContentIsValid(t *testing.T) {
+	if _, problems := ParseContent(EmbeddedContent(), ContentFile); len(problems) > 0 {
+		t.Errorf("the embedded content.toml has problems: %v", problems)
+	}
+}
+
+// TestBrokenContentIsReported edits the embedded file the ways an NGO
+// might get it wrong: each is reported with its line and what to do.
+func TestBrokenContentIsReported(t *testing.T) {
+	base := string(EmbeddedContent())
+	tests := []struct {
+		name, old, new string
+		want           string // in the problem's text
+	}{
+		{"phone without country code", `phone = "+383 38 243 610"`, `phone = "038 243 610"`, "international form"},
+		{"phone with letters", `phone = "+383 38 704 042"`, `phone = "+383 38 70A 042"`, "phone number"},
+		{"e-mail without @", `email = "info@krct.org"`, `email = "info.krct.org"`, "e-mail"},
+		{"link without https", `web = ["https://krct.org"]`, `web = ["krct.org"]`, "https://"},
+		{"date that does not exist", `confirmed = "2025-03"
+via = "source_page"
+
+[contacts.icrc]`, `confirmed = "2025-02-30"
+via = "source_page"
+
+[contacts.icrc]`, "YYYY-MM-DD"},
+		{"unknown way of confirming", `via = "source_page"
+
+[contacts.krct]`, `via = "rumour"
+
+[contacts.krct]`, "via"},
+		{"contact a screen shows is gone", `[contacts.redcross]`, `[contacts.redcross_old]`, "contacts.redcross"},
+		{"fact without a number", "[facts.appeal]\nn = 15", "[facts.appeal]\nn = 0", "whole number"},
+		{"unknown unit", `unit = "months"
+source = "Rights in Exile page (March 2025): usual`, `unit = "weeks"
+source = "Rights in Exile page (March 2025): usual`, "unit"},
+		{"not TOML", `reviewed = 2026-11-30`, `reviewed = 2026-11-30 "`, "not valid TOML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(base, tt.old) {
+				t.Fatalf("the embedded file has no %q to break", tt.old)
+			}
+			broken := strings.Replace(base, tt.old, tt.new, 1)
+			c, problems := ParseContent([]byte(broken), "content.toml")
+			if c != nil || len(problems) != 1 {
+				t.Fatalf("got %d problems %v, want one", len(problems), problems)
+			}
+			p := problems[0].String()
+			if !strings.Contains(p, tt.want) || !strings.HasPrefix(p, "content.toml") {
+				t.Errorf("problem %q does not say %q", p, tt.want)
+			}
+			if problems[0].Line == 0 && !strings.Contains(tt.name, "gone") {
+				t.Errorf("problem %q has no line", p)
+			}
+		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -30,8 +31,15 @@ type Language struct {
 	Tag  string // BCP 47, as in the file name: "en", "sr-Latn"
 	Name string // the language's name in itself: "Shqip", "Српски"
 	RTL  bool   // written right to left
-	tag  language.Tag
+	// FirstWeekday is the day a week starts on in its readers' calendars.
+	FirstWeekday time.Weekday
+	tag          language.Tag
 }
+
+// firstWeekdays are the languages whose calendars start a week on another
+// day than Monday, Kosovo's: Persian calendars start on Saturday, on the
+// right (the Farsi review).
+var firstWeekdays = map[string]time.Weekday{"fa": time.Saturday}
 
 // Catalog is every message in every language, ready to localize.
 type Catalog struct {
@@ -42,6 +50,8 @@ type Catalog struct {
 	matcher  language.Matcher
 	messages []map[string]*i18n.Message
 	cache    matchCache
+	sources  map[string]source // by language tag
+	rules    map[string]GlossaryRule
 }
 
 // Load reads the embedded message files.
@@ -57,7 +67,7 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("locales: %w", err)
 	}
-	c := &Catalog{bundle: i18n.NewBundle(language.English), byTag: map[string]int{}}
+	c := &Catalog{bundle: i18n.NewBundle(language.English), byTag: map[string]int{}, sources: map[string]source{}}
 	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	var serbianLatin []*i18n.Message
 	for _, name := range names {
@@ -73,6 +83,7 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 		if err := c.add(tagName, mf.Tag, mf.Messages); err != nil {
 			return nil, fmt.Errorf("locales: %s: %w", name, err)
 		}
+		c.sources[tagName] = source{name: path.Base(name), tag: tagName, text: string(buf)}
 		if tagName == "sr-Latn" {
 			serbianLatin = mf.Messages
 		}
@@ -86,9 +97,15 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 		if err := c.add("sr-Cyrl", cyr, msgs); err != nil {
 			return nil, fmt.Errorf("locales: sr-Cyrl: %w", err)
 		}
+		c.sources["sr-Cyrl"] = c.sources["sr-Latn"]
 	}
 	if _, ok := c.byTag[Default]; !ok {
 		return nil, fmt.Errorf("locales: no active.%s.toml", Default)
+	}
+	if buf, err := fs.ReadFile(fsys, GlossaryFile); err == nil {
+		if c.rules, err = ParseGlossary(buf); err != nil {
+			return nil, fmt.Errorf("locales: %w", err)
+		}
 	}
 	c.sort()
 	tags := make([]language.Tag, len(c.langs))
@@ -113,7 +130,11 @@ func (c *Catalog) add(tagName string, tag language.Tag, msgs []*i18n.Message) er
 		return fmt.Errorf("no language_name message")
 	}
 	c.byTag[tagName] = len(c.langs)
-	c.langs = append(c.langs, Language{Tag: tagName, Name: name.Other, RTL: rtl(tag), tag: tag})
+	first, ok := firstWeekdays[tagName]
+	if !ok {
+		first = time.Monday
+	}
+	c.langs = append(c.langs, Language{Tag: tagName, Name: name.Other, RTL: rtl(tag), FirstWeekday: first, tag: tag})
 	c.loc = append(c.loc, i18n.NewLocalizer(c.bundle, tagName))
 	c.messages = append(c.messages, byID)
 	return nil
@@ -157,6 +178,23 @@ func rtl(tag language.Tag) bool {
 	}
 	return false
 }
+
+// Locate returns the file and line where message id of language tag is
+// written, for a problem report.
+func (c *Catalog) Locate(tag, id string) (file string, line int) {
+	src, ok := c.sources[tag]
+	if !ok {
+		return "active." + tag + ".toml", 0
+	}
+	file = src.name
+	if tag != src.tag {
+		file += " (for " + tag + ", made from it)"
+	}
+	return file, src.line(id)
+}
+
+// Rules returns the mechanical glossary rules read with the messages.
+func (c *Catalog) Rules() map[string]GlossaryRule { return c.rules }
 
 // Languages returns the languages in picker order.
 func (c *Catalog) Languages() []Language { return c.langs }
@@ -226,3 +264,7 @@ func (c *Catalog) localize(tag string, lc *i18n.LocalizeConfig) (string, error) 
 	}
 	return s, nil
 }
+
+// Files returns the embedded language files and glossary, for a content
+// folder to start from or to override.
+func Files() fs.FS { return files }

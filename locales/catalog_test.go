@@ -1,14 +1,10 @@
 package locales
 
 import (
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
-
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
 
 func load(t *testing.T) *Catalog {
@@ -20,76 +16,24 @@ func load(t *testing.T) *Catalog {
 	return c
 }
 
-var fieldPattern = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
-
-// fields returns the template fields a message uses, in any plural form.
-func fields(m *i18n.Message) []string {
-	var out []string
-	for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
-		for _, f := range fieldPattern.FindAllStringSubmatch(form, -1) {
-			if !slices.Contains(out, f[1]) {
-				out = append(out, f[1])
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
-}
-
 // TestEveryLanguageHasEveryMessage makes a missing or extra message, or a
-// template field that differs from English, a test failure instead of an
-// English fallback on a user's screen.
+// template field that differs from English, a test failure instead of a
+// gap on a user's screen.
 func TestEveryLanguageHasEveryMessage(t *testing.T) {
 	c := load(t)
-	want := c.IDs(Default)
-	if len(want) < 50 {
-		t.Fatalf("English has only %d messages", len(want))
+	if n := len(c.IDs(Default)); n < 50 {
+		t.Fatalf("English has only %d messages", n)
 	}
-	for _, l := range c.Languages() {
-		got := c.IDs(l.Tag)
-		for _, id := range want {
-			if !slices.Contains(got, id) {
-				t.Errorf("%s: message %q missing", l.Tag, id)
-				continue
-			}
-			en, _ := c.Message(Default, id)
-			m, _ := c.Message(l.Tag, id)
-			if f, w := fields(m), fields(en); !slices.Equal(f, w) {
-				t.Errorf("%s: %s uses fields %v, English uses %v", l.Tag, id, f, w)
-			}
-			if m.Other == "" {
-				t.Errorf("%s: %s has no text", l.Tag, id)
-			}
-		}
-		for _, id := range got {
-			if !slices.Contains(want, id) {
-				t.Errorf("%s: message %q is not in English (a typo, or stale?)", l.Tag, id)
-			}
-		}
+	for _, p := range c.CheckComplete() {
+		t.Error(p)
 	}
 }
 
 // TestPluralFormsAreComplete counts 0 to 1000 of every unit in every
-// language: a plural form the language's CLDR rules need but the file
-// lacks is an error here.
+// language.
 func TestPluralFormsAreComplete(t *testing.T) {
-	c := load(t)
-	for _, l := range c.Languages() {
-		for _, unit := range []string{"unit_days", "unit_months", "unit_years"} {
-			for n := range 1001 {
-				s, err := c.Count(l.Tag, unit, n)
-				if err != nil {
-					t.Errorf("%s: %s with %d: %v", l.Tag, unit, n, err)
-					break
-				}
-				// One and two may be words ("يومان", "two days"); any
-				// other count must show its digits.
-				if n > 2 && !strings.Contains(s, strconv.Itoa(n)) {
-					t.Errorf("%s: %s with %d = %q, which does not show the number", l.Tag, unit, n, s)
-					break
-				}
-			}
-		}
+	for _, p := range load(t).CheckPlurals() {
+		t.Error(p)
 	}
 }
 

@@ -193,6 +193,11 @@ func TestMatchLanguageCodes(t *testing.T) {
 		// Nothing near: English, never Serbian Cyrillic for Russian.
 		{"ru", ""}, {"be", ""}, {"bg", ""}, {"de", ""}, {"pt-br", ""}, {"es", ""}, {"zh-hans", ""},
 		{"", ""}, {"garbage!!", ""}, {"x-klingon", ""}, {"\xff", ""},
+		// Languages near one the guide has, but not the same: English,
+		// as the README promises (the adversarial run's A36).
+		{"ckb", ""}, {"ku", ""}, {"kmr", ""}, {"ps", ""}, {"ur", ""}, {"az", ""}, {"tk", ""}, {"mk", ""},
+		{"sl", ""}, {"ro", ""}, {"it", ""}, {"nl", ""}, {"ti", ""}, {"am", ""}, {"so", ""}, {"he", ""},
+		{"uz", ""}, {"ky", ""}, {"tg", ""}, {"ja", ""}, {"ar-EG", "ar"}, {"tr-CY", "tr"}, {"uk-UA", "uk"},
 	}
 	for _, tt := range tests {
 		l, ok := c.Match(tt.code)

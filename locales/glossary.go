@@ -17,12 +17,17 @@ type GlossaryRule struct {
 
 // ParseGlossary reads glossary rules by language tag.
 func ParseGlossary(b []byte) (map[string]GlossaryRule, error) {
-	rules := map[string]GlossaryRule{}
-	if _, err := toml.Decode(string(b), &rules); err != nil {
+	var f struct {
+		Rules map[string]GlossaryRule `toml:"rules"`
+	}
+	if _, err := toml.Decode(string(b), &f); err != nil {
 		return nil, fmt.Errorf("glossary: %w", err)
 	}
-	return rules, nil
+	return f.Rules, nil
 }
+
+// GlossaryFile is the file of the mechanical glossary rules.
+const GlossaryFile = "glossary.toml"
 
 // crpkButton is the message that must keep the word for "free".
 const crpkButton = "help_crpk_button"
@@ -30,7 +35,7 @@ const crpkButton = "help_crpk_button"
 // CheckGlossary reports how language tag breaks rule: the CRPK button
 // without its "free", a name or a place that no message holds. Serbian
 // Cyrillic is checked through the Latin file it is made from.
-func (c *Catalog) CheckGlossary(tag string, rule GlossaryRule) []string {
+func (c *Catalog) CheckGlossary(tag string, rule GlossaryRule) []Problem {
 	var text strings.Builder
 	for _, id := range c.IDs(tag) {
 		m, _ := c.Message(tag, id)
@@ -40,18 +45,18 @@ func (c *Catalog) CheckGlossary(tag string, rule GlossaryRule) []string {
 		}
 	}
 	all := text.String()
-	var problems []string
+	var problems []Problem
 	if b, ok := c.Message(tag, crpkButton); !ok || !strings.Contains(b.Other, rule.Free) {
-		problems = append(problems, fmt.Sprintf("%s: %s must keep the word %q: CRPK's help is free", tag, crpkButton, rule.Free))
+		problems = append(problems, c.problem(tag, crpkButton, fmt.Sprintf("must keep the word %q", rule.Free), "CRPK's help is free, and its button says so in every language"))
 	}
 	for _, n := range rule.Names {
 		if !strings.Contains(all, n) {
-			problems = append(problems, fmt.Sprintf("%s: no message names %q (the local name first, then the acronym)", tag, n))
+			problems = append(problems, c.problem(tag, "", fmt.Sprintf("no message names %q", n), "name the organisation as glossary.toml says: the name your readers know, then the acronym"))
 		}
 	}
 	for _, p := range rule.Places {
 		if !strings.Contains(all, p) {
-			problems = append(problems, fmt.Sprintf("%s: the local form %q of a place is missing", tag, p))
+			problems = append(problems, c.problem(tag, "", fmt.Sprintf("the local form %q of a place is missing", p), "write the place's local Latin name beside any transliteration, as on signs and maps"))
 		}
 	}
 	return problems

@@ -70,5 +70,13 @@ func (c *Catalog) match(code string) int {
 	if conf == language.No {
 		return -1
 	}
+	// x/text matches a language to another it finds close (Sorani
+	// Kurdish to Arabic, Kurmanji to Turkish); a reader of one may not
+	// read the other, and the README promises English: only the same
+	// language counts (kin above is the list of deliberate exceptions).
+	want, _ := t.Base()
+	if got, _ := c.langs[i].tag.Base(); got != want {
+		return -1
+	}
 	return i
 }

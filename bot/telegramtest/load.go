@@ -385,7 +385,9 @@ func (l *Load) buttons(body []byte) []string {
 	if json.Unmarshal(markup, &m) == nil {
 		for _, row := range m.Rows {
 			for _, k := range row {
-				if k.Data != "" {
+				// Save-the-guide answers with a document, not a screen:
+				// simulated users, who wait for a screen, leave it.
+				if k.Data != "" && k.Data != "v1:do:guide" {
 					data = append(data, k.Data)
 				}
 			}

@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,7 +48,19 @@ var (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, nil)
+	// SIGHUP re-reads the content folder; it never stops the bot.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr, &hooks{reload: reload})
 	stop()
 	os.Exit(code)
 }
@@ -59,8 +72,12 @@ Usage:
   asylumguide preview [-lang en]      read the guide in this terminal; no token needed
   asylumguide poster -bot NAME [-lang ar|all] [-topic appeal] [-format svg|png] [-o FILE]
                                       print posters with a QR code of the guide's link
-  asylumguide export [-lang ar] [-format html|md] [-o FILE]
-                                      the whole guide in one language as one document
+  asylumguide export [-lang ar|all] [-format html|md|review] [-o FILE]
+                                      the whole guide in one language as one document;
+                                      review: English beside the language, to sign off
+  asylumguide check [-content-dir DIR]
+                                      check edited texts and contacts as the bot would
+  asylumguide content init DIR        write the built-in texts and contacts into DIR
   asylumguide healthcheck             exit 0 if the running bot answers /healthz
 
 Run "asylumguide -h" or "asylumguide <command> -h" for the flags.
@@ -75,8 +92,16 @@ const (
 
 // hooks lets tests see inside a running program.
 type hooks struct {
-	ready func(httpAddr string) // called once the bot takes updates
-	now   func() time.Time      // the clock; time.Now if nil
+	ready  func(httpAddr string) // called once the bot takes updates
+	now    func() time.Time      // the clock; time.Now if nil
+	reload <-chan struct{}       // each receive re-reads the content (SIGHUP)
+}
+
+func (h *hooks) clock() func() time.Time {
+	if h != nil && h.now != nil {
+		return h.now
+	}
+	return time.Now
 }
 
 // run is the whole program; main only adds signals and the process.
@@ -88,7 +113,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "poster":
 			return poster(args[1:], stdout, stderr)
 		case "export":
-			return export(args[1:], stdout, stderr)
+			return export(args[1:], getenv, stdout, stderr)
+		case "check":
+			return check(args[1:], getenv, flows.Today(h.clock()()), stdout, stderr)
+		case "content":
+			return contentInit(args[1:], stdout, stderr)
 		case "healthcheck":
 			return healthcheck(args[1:], getenv, stderr)
 		case "help", "-h", "-help", "--help":
@@ -126,6 +155,8 @@ type config struct {
 	log           string
 	workers       int
 	pprof         string
+	contentDir    string
+	drain         time.Duration
 	// rate and chatRate are the messages a second the bot sends across
 	// chats and in one chat; 0 turns a limit off.
 	rate, chatRate float64
@@ -151,7 +182,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	fs.StringVar(&c.token, "token", env("TELEGRAM_BOT_TOKEN", ""), "bot token from @BotFather (env TELEGRAM_BOT_TOKEN)")
 	fs.StringVar(&c.apiURL, "api-url", env("TELEGRAM_API_URL", bot.DefaultAPIURL), "Bot API base URL (env TELEGRAM_API_URL)")
 	fs.StringVar(&c.db, "db", env("ASYLUMGUIDE_DB", "asylumguide.db"), "language database file (env ASYLUMGUIDE_DB)")
-	fs.StringVar(&c.secretFile, "secret-file", env("ASYLUMGUIDE_SECRET_FILE", ""), "file with the key that hides user ids in the database; created if absent (env ASYLUMGUIDE_SECRET_FILE, default: the database path with .key)")
+	fs.StringVar(&c.secretFile, "secret-file", env("ASYLUMGUIDE_SECRET_FILE", ""), "file with the key that hides user ids in the database; created if absent while the database holds no choice; back it up apart from the database (env ASYLUMGUIDE_SECRET_FILE, default: the database path with .key)")
 	fs.StringVar(&c.webhookURL, "webhook-url", env("ASYLUMGUIDE_WEBHOOK_URL", ""), "public https URL for Telegram's webhook; long polling if empty (env ASYLUMGUIDE_WEBHOOK_URL)")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", env("ASYLUMGUIDE_WEBHOOK_SECRET", ""), "secret Telegram sends with each webhook call; random if empty (env ASYLUMGUIDE_WEBHOOK_SECRET)")
 	fs.StringVar(&c.listen, "listen", env("ASYLUMGUIDE_LISTEN", ":8080"), "address for the webhook, /healthz, /readyz and /metrics (env ASYLUMGUIDE_LISTEN)")
@@ -161,6 +192,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	fs.IntVar(&c.workers, "workers", workers, "updates handled at once (env ASYLUMGUIDE_WORKERS)")
+	drain, err := time.ParseDuration(env("ASYLUMGUIDE_DRAIN_TIMEOUT", "10s"))
+	if err != nil || drain <= 0 {
+		return nil, fmt.Errorf("ASYLUMGUIDE_DRAIN_TIMEOUT %q: write a duration such as 30s", getenv("ASYLUMGUIDE_DRAIN_TIMEOUT"))
+	}
+	fs.DurationVar(&c.drain, "drain-timeout", drain, "at shutdown, how long to wait for the next update to be answered before giving up on the rest (env ASYLUMGUIDE_DRAIN_TIMEOUT)")
+	fs.StringVar(&c.contentDir, "content-dir", env("ASYLUMGUIDE_CONTENT_DIR", ""), "folder whose content.toml and active.<lang>.toml replace the built-in ones; re-read on SIGHUP (env ASYLUMGUIDE_CONTENT_DIR)")
 	if err := paceFlags(fs, c, getenv); err != nil {
 		return nil, err
 	}
@@ -250,28 +287,80 @@ func newLogger(c *config, w io.Writer) *slog.Logger {
 	return slog.New(bot.Redact(h, c.token, c.webhookSecret))
 }
 
-// warnStale tells the people running the bot which contacts nobody has
-// confirmed for over a year. It never stops the bot: time passing is no
-// reason to stop telling people where to get help.
-func warnStale(log *slog.Logger, tree *flows.Tree, today flows.Date) {
-	for _, c := range tree.Contacts() {
-		if c.Stale(today) {
-			log.Warn("contact details not confirmed for over 12 months: phone the organisation, then update Confirmed and Via in flows/content.go",
-				"contact", c.Name, "confirmed", fmt.Sprintf("%04d-%02d", c.Confirmed.Year, c.Confirmed.Month), "via", string(c.Via))
+// reloadOnSignal re-reads the content each time h.reload fires (SIGHUP).
+// A set with problems is refused, its problems logged, and the old
+// content stays; a good one replaces it at once, and the profile is set
+// again if its texts changed.
+func reloadOnSignal(ctx context.Context, h *hooks, dir string, now func() time.Time, log *slog.Logger, b *bot.Bot, current *atomic.Pointer[guideSet]) {
+	if h == nil || h.reload == nil {
+		return
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.reload:
+		}
+		set, problems, err := loadGuide(dir, flows.Today(now()))
+		if err == nil && len(problems) > 0 {
+			err = problemsError(problems)
+		}
+		if err != nil {
+			log.Error("content reload refused; the content shown before stays", "problems", len(problems))
+			for _, p := range problems {
+				log.Warn("content problem", "problem", p.String())
+			}
+			if len(problems) == 0 {
+				log.Warn("content problem", "problem", err.Error())
+			}
+			continue
+		}
+		changed, err := b.Reload(set.screens)
+		if err != nil {
+			log.Error("content reload refused; the content shown before stays", "err", err)
+			continue
+		}
+		current.Store(set)
+		for _, l := range staleLines(set.stale) {
+			log.Warn(l)
+		}
+		log.Info("content reloaded", "languages", len(set.screens.Languages()), "profile_changed", changed)
+		if changed {
+			go b.SetProfile(ctx)
 		}
 	}
 }
 
 // guideDocument makes the whole guide in a language as the HTML document
-// people save from About (the same as "asylumguide export").
-func guideDocument(screens *render.Screens) func(lang string) ([]byte, error) {
+// people save from About (the same as "asylumguide export"), from the
+// content shown now.
+func guideDocument(screens func() *render.Screens) func(lang string) ([]byte, error) {
 	return func(lang string) ([]byte, error) {
 		var b bytes.Buffer
-		if err := paper.Export(&b, screens, lang, paper.HTML); err != nil {
+		if err := paper.Export(&b, screens(), lang, paper.HTML); err != nil {
 			return nil, err
 		}
 		return b.Bytes(), nil
 	}
+}
+
+// webhookFirst serves the webhook at exactly the path of webhookURL, as
+// Telegram sends it (escaped: "%20", "%2F" and "{" included), and
+// everything else through mux. The path is compared, not made a ServeMux
+// pattern, so no URL can be read as a pattern or a wildcard.
+func webhookFirst(webhookURL string, hook, mux http.Handler) http.Handler {
+	u, _ := url.Parse(webhookURL)
+	want := u.EscapedPath()
+	if want == "" {
+		want = "/"
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() == want {
+			hook.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // errTokenRefused is what the operator reads when Telegram answers 401 or
@@ -282,29 +371,38 @@ var errTokenRefused = errors.New("telegram refused the token (401/404): get the 
 func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	started := time.Now()
 	log := newLogger(c, logOut)
-	cat, err := locales.Load()
+	now := h.clock()
+	set, problems, err := loadGuide(c.contentDir, flows.Today(now()))
 	if err != nil {
 		return err
 	}
-	screens, err := render.New(cat)
-	if err != nil {
-		return err
+	if len(problems) > 0 {
+		return problemsError(problems)
 	}
-	now := time.Now
-	if h != nil && h.now != nil {
-		now = h.now
+	for _, l := range staleLines(set.stale) {
+		log.Warn(l)
 	}
-	warnStale(log, screens.Tree(), flows.Today(now()))
+	var current atomic.Pointer[guideSet]
+	current.Store(set)
+	screens := set.screens
 	store, err := data.Open(c.db, c.secretFile, data.Options{})
 	switch {
 	case errors.Is(err, data.ErrLocked):
 		return fmt.Errorf("database %s is in use by another process: stop the other asylumguide, or set ASYLUMGUIDE_DB to another file", c.db)
 	case errors.Is(err, data.ErrCorrupt):
 		return fmt.Errorf("database %s is damaged: move it aside (the bot then starts with an empty one) or restore a backup", c.db)
+	case errors.Is(err, data.ErrKeyMismatch) && errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("the key %s is missing for the database %s: restore the key from your backup, or move the database aside to start a new one", c.secretFile, c.db)
+	case errors.Is(err, data.ErrKeyMismatch):
+		return fmt.Errorf("the key %s does not match the database %s: restore the key from your backup, or move the database aside to start a new one", c.secretFile, c.db)
 	case err != nil:
 		return fmt.Errorf("database: %w", err)
 	}
 	defer store.Close()
+	watch := &dbWatch{store: store, log: log}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go watch.run(watchCtx, 30*time.Second)
 
 	webhook := c.webhookURL != ""
 	secret := c.webhookSecret
@@ -316,7 +414,8 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	b, err := bot.New(bot.Config{
 		Token: c.token, APIURL: c.apiURL, Prefs: store, Screens: screens, Log: log, Workers: c.workers, Metrics: registry,
 		Rate: limit(c.rate), ChatRate: limit(c.chatRate),
-		Now: now, Guide: guideDocument(screens),
+		DrainTimeout: c.drain,
+		Now:          now, Guide: guideDocument(func() *render.Screens { return current.Load().screens }),
 	})
 	if err != nil {
 		return err
@@ -325,20 +424,25 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := watch.check(); err != nil {
+			http.Error(w, err.Error(), http.StatusServiceUnavailable)
+			return
+		}
 		if !b.Ready() {
 			http.Error(w, "waiting for Telegram", http.StatusServiceUnavailable)
 			return
 		}
 		io.WriteString(w, "ready\n")
+		// Old contacts never make the bot unready; they are listed for
+		// the people who run it.
+		for _, l := range staleLines(current.Load().stale) {
+			io.WriteString(w, "warning: "+l+"\n")
+		}
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(registry, promhttp.HandlerOpts{}))
+	var handler http.Handler = mux
 	if webhook {
-		u, _ := url.Parse(c.webhookURL)
-		path := u.Path
-		if path == "" {
-			path = "/"
-		}
-		mux.Handle(path, b.WebhookHandler(secret))
+		handler = webhookFirst(c.webhookURL, b.WebhookHandler(secret), mux)
 	}
 	if c.pprof != "" {
 		pl, err := net.Listen("tcp", c.pprof)
@@ -358,7 +462,10 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s (%v): set ASYLUMGUIDE_LISTEN to a free address", c.listen, errors.Unwrap(err))
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second,
+		// The server's own errors (a failed accept, a bad TLS handshake)
+		// go to the same log, in the same format.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	go srv.Serve(ln)
 
 	ctx, refused := context.WithCancelCause(ctx)
@@ -370,11 +477,12 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 			refused(errTokenRefused)
 		}
 	}()
+	go reloadOnSignal(ctx, h, c.contentDir, now, log, b, &current)
 	mode := "polling"
 	if webhook {
 		mode = "webhook"
 	}
-	log.Info("ready", "mode", mode, "listen", ln.Addr().String(), "languages", len(cat.Languages()), "startup", time.Since(started).Round(time.Microsecond))
+	log.Info("ready", "mode", mode, "listen", ln.Addr().String(), "languages", len(screens.Languages()), "startup", time.Since(started).Round(time.Microsecond))
 	if h != nil && h.ready != nil {
 		h.ready(ln.Addr().String())
 	}
@@ -389,6 +497,14 @@ func serve(ctx context.Context, c *config, logOut io.Writer, h *hooks) error {
 		close(stopped)
 	}()
 	runErr := b.Run(ctx, !webhook)
+	// Run ends by itself only when it cannot go on (Telegram refused the
+	// token): stop the rest too, rather than live on deaf.
+	if bot.Class(runErr) == bot.ClassAuth {
+		refused(errTokenRefused)
+		log.Error(errTokenRefused.Error())
+	} else {
+		refused(runErr)
+	}
 	<-stopped
 	<-setupDone
 	log.Info("stopped")
@@ -417,7 +533,7 @@ func preview(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError
 	}
-	screens, err := render.New(cat)
+	screens, err := render.New(cat, flows.DefaultContent())
 	if err != nil {
 		fmt.Fprintf(stderr, "asylumguide: %v\n", err)
 		return exitError

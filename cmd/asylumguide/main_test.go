@@ -122,6 +122,12 @@ type program struct {
 
 func start(t *testing.T, env map[string]string, setup ...func(*telegramtest.Server)) *program {
 	t.Helper()
+	return startWith(t, env, &hooks{now: testNow}, setup...)
+}
+
+// startWith starts the program with hooks of the test's own.
+func startWith(t *testing.T, env map[string]string, h *hooks, setup ...func(*telegramtest.Server)) *program {
+	t.Helper()
 	srv := telegramtest.New(telegramtest.Token)
 	t.Cleanup(srv.Close)
 	for _, f := range setup {
@@ -142,7 +148,8 @@ func start(t *testing.T, env map[string]string, setup ...func(*telegramtest.Serv
 	p := &program{srv: srv, logs: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, exit: make(chan int, 1)}
 	ready := make(chan string, 1)
 	go func() {
-		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, &hooks{ready: func(a string) { ready <- a }, now: testNow})
+		h.ready = func(a string) { ready <- a }
+		p.exit <- run(ctx, nil, envOf(full), strings.NewReader(""), p.logs, p.stderr, h)
 	}()
 	select {
 	case p.addr = <-ready:
@@ -281,15 +288,28 @@ func testNow() time.Time { return time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 // start-up log says which and what to do; the bot runs on.
 func TestStaleContactsAreLogged(t *testing.T) {
 	p := start(t, nil)
+	waitMethod(t, p.srv, "getMe")
+	resp, err := http.Get("http://" + p.addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
 	p.stop(t)
 	logs := p.logs.String()
 	for _, name := range []string{"CRPK", "ICRC", "KRCT"} {
-		if !strings.Contains(logs, `"contact":"`+name+`"`) {
+		if !strings.Contains(logs, `contact \"`+name) {
 			t.Errorf("no stale warning for %s:\n%s", name, logs)
 		}
+		if !strings.Contains(string(body), `contact "`+name) {
+			t.Errorf("/readyz does not list %s as stale:\n%s", name, body)
+		}
 	}
-	if !strings.Contains(logs, "not confirmed for over 12 months") {
-		t.Errorf("the warning does not say what is wrong:\n%s", logs)
+	if !strings.Contains(logs, "over 12 months ago: phone them") {
+		t.Errorf("the warning does not say what is wrong and what to do:\n%s", logs)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz = %d with stale contacts; old contacts must never make the bot unready", resp.StatusCode)
 	}
 }
 
@@ -591,5 +611,62 @@ func TestPreviewEveryLanguage(t *testing.T) {
 		if code != exitOK || !strings.Contains(stdout.String(), "CRPK") || !strings.Contains(stdout.String(), "1)") {
 			t.Errorf("preview -lang %s: exit %d, stderr %q", tag, code, stderr.String())
 		}
+	}
+}
+
+// TestRevokedTokenStopsTheBot has Telegram answer one getUpdates with 401
+// (the token was revoked): the program ends at once with the line that
+// says what to do and exit code 1, instead of living on deaf (B13).
+func TestRevokedTokenStopsTheBot(t *testing.T) {
+	for _, code := range []int{401, 404} {
+		srv := telegramtest.New(telegramtest.Token)
+		t.Cleanup(srv.Close)
+		var once atomic.Bool
+		srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+			if c.Method == "getUpdates" && once.CompareAndSwap(false, true) {
+				return &telegramtest.Fault{Code: code, Description: "Unauthorized"}
+			}
+			return nil
+		}
+		var out, errOut syncBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- run(context.Background(), nil, envOf(map[string]string{
+				"TELEGRAM_BOT_TOKEN": telegramtest.Token, "TELEGRAM_API_URL": srv.URL,
+				"ASYLUMGUIDE_DB": filepath.Join(t.TempDir(), "g.db"), "ASYLUMGUIDE_LISTEN": "127.0.0.1:0",
+			}), strings.NewReader(""), &out, &errOut, nil)
+		}()
+		select {
+		case got := <-done:
+			if got != exitError || !strings.Contains(errOut.String(), "refused the token") {
+				t.Errorf("%d: exit %d, stderr %q", code, got, errOut.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d: the program lives on after Telegram refused the token:\n%s", code, out.String())
+		}
+	}
+}
+
+// TestOddWebhookPaths starts the bot with webhook URLs whose paths hold an
+// escaped space, a brace, an escaped slash or what ServeMux reads as a
+// wildcard: no panic, and Telegram's deliveries to exactly that path are
+// taken (D10, D11).
+func TestOddWebhookPaths(t *testing.T) {
+	for _, path := range []string{"/a%20b", "/hook%7B", "/a%2Fb", "/%7Bid%7D", "/t/hook"} {
+		t.Run(path, func(t *testing.T) {
+			p := start(t, map[string]string{"ASYLUMGUIDE_WEBHOOK_URL": "https://guide.example.org" + path, "ASYLUMGUIDE_WEBHOOK_SECRET": "s3"})
+			body := telegramtest.WithID(mustJSON(t, telegramtest.Text(telegramtest.User{ID: 777, Lang: "en"}, "/help")), 1)
+			req, _ := http.NewRequest("POST", "http://"+p.addr+path, bytes.NewReader(body))
+			req.Header.Set(bot.SecretHeader, "s3")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("delivery to %s: %d", path, resp.StatusCode)
+			}
+			waitMethod(t, p.srv, "sendMessage")
+		})
 	}
 }

@@ -13,18 +13,23 @@ import (
 	"strings"
 	"time"
 
+	"asylumguide/flows"
 	"asylumguide/flows/paper"
 	"asylumguide/flows/render"
 	"asylumguide/locales"
 )
 
-// screens loads the guide for the paper commands.
-func screens() (*render.Screens, error) {
-	cat, err := locales.Load()
+// screens loads the guide for the paper commands: the built-in content,
+// or that of a content folder, which must pass the checks.
+func screens(dir string) (*render.Screens, error) {
+	set, problems, err := loadGuide(dir, flows.Today(time.Now()))
 	if err != nil {
 		return nil, err
 	}
-	return render.New(cat)
+	if len(problems) > 0 {
+		return nil, problemsError(problems)
+	}
+	return set.screens, nil
 }
 
 // poster runs "asylumguide poster".
@@ -46,7 +51,7 @@ func poster(args []string, stdout, stderr io.Writer) int {
 	if *format != "svg" && *format != "png" {
 		return fail(fmt.Errorf("-format %q: use svg or png", *format))
 	}
-	s, err := screens()
+	s, err := screens("")
 	if err != nil {
 		return fail(err)
 	}
@@ -94,12 +99,13 @@ func poster(args []string, stdout, stderr io.Writer) int {
 }
 
 // export runs "asylumguide export".
-func export(args []string, stdout, stderr io.Writer) int {
+func export(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("asylumguide export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	lang := fs.String("lang", locales.Default, "language tag")
-	format := fs.String("format", "", "html or md (default: from the -o file's extension, else html)")
-	out := fs.String("o", "-", "output file; - for standard output")
+	lang := fs.String("lang", locales.Default, "language tag, or all for one file per language (with -o FOLDER)")
+	format := fs.String("format", "", "html, md, or review (English beside the language, with a box to tick per screen); default: from the -o file's extension, else html")
+	out := fs.String("o", "-", "output file, or folder with -lang all; - for standard output")
+	dir := fs.String("content-dir", getenv("ASYLUMGUIDE_CONTENT_DIR"), "content folder to export instead of the built-in texts (env ASYLUMGUIDE_CONTENT_DIR)")
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
@@ -109,23 +115,52 @@ func export(args []string, stdout, stderr io.Writer) int {
 			*format = paper.Markdown
 		}
 	}
-	s, err := screens()
+	fail := func(code int, err error) int {
+		fmt.Fprintf(stderr, "asylumguide export: %v\n", err)
+		return code
+	}
+	s, err := screens(*dir)
 	if err != nil {
-		fmt.Fprintf(stderr, "asylumguide export: %v\n", err)
-		return exitError
+		return fail(exitError, err)
 	}
-	var b bytes.Buffer
-	if err := paper.Export(&b, s, *lang, *format); err != nil {
-		fmt.Fprintf(stderr, "asylumguide export: %v\n", err)
-		return exitUsage
+	langs := []string{*lang}
+	if *lang == "all" {
+		if *out == "-" {
+			return fail(exitUsage, errors.New("-lang all writes one file per language: give a folder with -o"))
+		}
+		langs = s.Tags()
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return fail(exitError, err)
+		}
 	}
-	if *out == "-" {
-		stdout.Write(b.Bytes())
-		return exitOK
-	}
-	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
-		fmt.Fprintf(stderr, "asylumguide export: %v\n", err)
-		return exitError
+	for _, l := range langs {
+		var b bytes.Buffer
+		if *format == paper.Review {
+			err = paper.ExportReview(&b, s, l)
+		} else {
+			err = paper.Export(&b, s, l, *format)
+		}
+		if err != nil {
+			return fail(exitUsage, err)
+		}
+		switch {
+		case *out == "-":
+			stdout.Write(b.Bytes())
+		case *lang == "all":
+			ext := *format
+			if ext == paper.Review {
+				ext = "html"
+			}
+			name := filepath.Join(*out, *format+"-"+l+"."+ext)
+			if err := os.WriteFile(name, b.Bytes(), 0o644); err != nil {
+				return fail(exitError, err)
+			}
+			fmt.Fprintln(stdout, name)
+		default:
+			if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+				return fail(exitError, err)
+			}
+		}
 	}
 	return exitOK
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"asylumguide/flows"
 	"asylumguide/flows/render"
 	"asylumguide/locales"
 
@@ -35,7 +36,7 @@ func guide(t *testing.T) *render.Screens {
 	once.Do(func() {
 		var cat *locales.Catalog
 		if cat, loadErr = locales.Load(); loadErr == nil {
-			shared, loadErr = render.New(cat)
+			shared, loadErr = render.New(cat, flows.DefaultContent())
 		}
 	})
 	if loadErr != nil {
@@ -279,4 +280,42 @@ func TestExportGolden(t *testing.T) {
 	if b.String() != string(want) {
 		t.Errorf("export differs from %s; rerun with -update if intended", path)
 	}
+}
+
+// TestReviewSheetEveryLanguage: a review sheet renders for every language
+// and holds every screen of both languages, the contacts with their
+// confirmation, and a box and a comment per screen.
+func TestReviewSheetEveryLanguage(t *testing.T) {
+	s := guide(t)
+	for _, tag := range s.Tags() {
+		var b bytes.Buffer
+		if err := ExportReview(&b, s, tag); err != nil {
+			t.Fatalf("%s: %v", tag, err)
+		}
+		out := b.String()
+		screens := s.All(tag)
+		if got := strings.Count(out, `type="checkbox"`); got != len(screens) {
+			t.Errorf("%s: %d boxes for %d screens", tag, got, len(screens))
+		}
+		for i, sc := range screens {
+			for _, text := range []string{firstLine(sc.Text), firstLine(s.All("en")[i].Text)} {
+				if !strings.Contains(out, htmlEscape(text)) {
+					t.Errorf("%s: the sheet lacks %q", tag, text)
+				}
+			}
+		}
+		for _, c := range s.Tree().Contacts() {
+			if !strings.Contains(out, htmlEscape(c.Phone)) || !strings.Contains(out, dateISO(c.Confirmed)+", source page") {
+				t.Errorf("%s: the sheet lacks %s's phone or confirmation", tag, c.Name)
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := ExportReview(&b, s, "zxx"); err == nil {
+		t.Error("a review sheet in a language the guide lacks was made")
+	}
+}
+
+func htmlEscape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
 }

@@ -29,7 +29,7 @@ func BenchmarkNewScreens(b *testing.B) {
 	cat := testScreens(b).cat
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := New(cat); err != nil {
+		if _, err := New(cat, flows.DefaultContent()); err != nil {
 			b.Fatal(err)
 		}
 	}

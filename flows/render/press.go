@@ -37,7 +37,7 @@ func (s *Screens) Press(act flows.Action, lang string, today flows.Date) (*Scree
 // calendar is the date picker at a month.
 func (s *Screens) calendar(lang string, year, month int, today flows.Date) (*Screen, error) {
 	return s.dated.get(today, datedKey{lang: lang, date: flows.Date{Year: year, Month: month}}, func() (*Screen, error) {
-		return s.renderDated(lang, s.tree.Calendar(year, month, today))
+		return s.renderDated(lang, s.tree.Calendar(year, month, today, s.langs[s.lang(lang)].FirstWeekday))
 	})
 }
 

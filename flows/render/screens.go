@@ -64,16 +64,17 @@ type Screens struct {
 	cards    [][]Card // per language, in topic order
 }
 
-// New renders the tree in every language of the catalog. It fails if
-// any message is missing or any template field is unfilled, so a broken
-// translation stops the bot at start-up rather than showing a user a gap.
-func New(cat *locales.Catalog) (*Screens, error) {
+// New renders the tree with content in every language of the catalog. It
+// fails if any message is missing or any template field is unfilled, so a
+// broken translation stops the bot at start-up rather than showing a user
+// a gap.
+func New(cat *locales.Catalog, content *flows.Content) (*Screens, error) {
 	langs := cat.Languages()
 	choices := make([]flows.Choice, len(langs))
 	for i, l := range langs {
 		choices[i] = flows.Choice{Tag: l.Tag, Name: l.Name}
 	}
-	tree := flows.New(choices)
+	tree := flows.New(choices, content)
 	s := &Screens{tree: tree, cat: cat, langs: langs, byLang: map[string]int{}, nodes: tree.Nodes(), byNode: map[flows.ID]int{}}
 	for i, n := range s.nodes {
 		s.byNode[n.ID] = i

@@ -2,18 +2,14 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"asylumguide/flows"
 	"asylumguide/locales"
 )
-
-// utf16Len is the length Telegram counts a message in, after parsing.
-func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
 func TestCheckTelegramHTML(t *testing.T) {
 	tests := []struct {
@@ -38,83 +34,23 @@ func TestCheckTelegramHTML(t *testing.T) {
 	}
 }
 
-// Phone layout limits, in UTF-16 units. A button alone in its row shows
-// about 30 characters on a 360-pixel-wide phone; two in a row about 15
-// each. Emoji count as they are encoded, which leaves a little margin.
-const (
-	maxLabelAlone  = 32
-	maxLabelPaired = 17
-	// maxScreen is the target length of a screen; Telegram's hard limit
-	// is 4,096.
-	maxScreen   = 1500
-	telegramMax = 4096
-)
-
 // TestEveryScreenIsValid renders every node in every language and checks
-// what a user would notice: valid markup, a message Telegram accepts,
-// buttons that fit a phone and lead somewhere, and no gaps.
+// what a user would notice (Screens.CheckScreens).
 func TestEveryScreenIsValid(t *testing.T) {
-	s := testScreens(t)
-	for _, l := range s.langs {
-		for _, sc := range s.All(l.Tag) {
-			name := l.Tag + "/" + string(sc.Node)
-			if err := CheckHTML(sc.Text); err != nil {
-				t.Errorf("%s: %v", name, err)
-			}
-			visible := PlainText(sc.Text)
-			if n := utf16Len(visible); n > telegramMax {
-				t.Errorf("%s: %d UTF-16 units, over Telegram's %d", name, n, telegramMax)
-			} else if n > maxScreen {
-				t.Errorf("%s: %d characters; keep a screen under %d so it reads on a phone", name, n, maxScreen)
-			}
-			if !utf8.ValidString(sc.Text) || strings.Contains(sc.Text, "<no value>") || strings.Contains(sc.Text, "{{") {
-				t.Errorf("%s: unfilled template or invalid UTF-8:\n%s", name, sc.Text)
-			}
-			if len(sc.Rows) == 0 {
-				t.Errorf("%s: no buttons; every screen needs a way on", name)
-			}
-			for _, row := range sc.Rows {
-				limit := maxLabelAlone
-				if len(row) > 1 {
-					limit = maxLabelPaired
-				}
-				for _, k := range row {
-					if n := utf16Len(k.Text); n > limit || n == 0 {
-						t.Errorf("%s: button %q is %d long; the limit in a row of %d is %d", name, k.Text, n, len(row), limit)
-					}
-					if n := btoi(k.Data != "") + btoi(k.URL != "") + btoi(k.Share != ""); n != 1 {
-						t.Errorf("%s: button %q needs exactly one of callback data, URL and a topic to share", name, k.Text)
-					}
-					if len(k.Data) > flows.MaxData {
-						t.Errorf("%s: button %q has %d bytes of data", name, k.Text, len(k.Data))
-					}
-				}
-			}
-		}
+	for _, p := range testScreens(t).CheckScreens() {
+		t.Error(p)
 	}
 }
 
 // TestContactDetailsAreExact checks that every contact screen shows the
-// organisation's details exactly as in flows, in every language.
+// organisation's details exactly as in content.toml, in every language.
 func TestContactDetailsAreExact(t *testing.T) {
 	s := testScreens(t)
-	for _, l := range s.langs {
-		for _, n := range s.nodes {
-			if n.Contact == nil {
-				continue
-			}
-			text := PlainText(s.Get(l.Tag, n.ID).Text)
-			for _, v := range []string{n.Contact.Address, n.Contact.Phone, n.Contact.Email} {
-				if !strings.Contains(text, v) {
-					t.Errorf("%s/%s: %q missing from:\n%s", l.Tag, n.ID, v, text)
-				}
-			}
-			for _, u := range n.Contact.Web {
-				if !strings.Contains(s.Get(l.Tag, n.ID).Text, `href="`+u+`"`) {
-					t.Errorf("%s/%s: no link to %s", l.Tag, n.ID, u)
-				}
-			}
-		}
+	for _, p := range s.CheckContacts() {
+		t.Error(p)
+	}
+	for _, p := range s.CheckDatePicker() {
+		t.Error(p)
 	}
 }
 
@@ -137,7 +73,7 @@ func TestFactsOnScreen(t *testing.T) {
 		{flows.AppealCourt, []string{"Basic Court of Prishtina", "Department for Administrative Matters", "CRPK"}},
 		{flows.AppealHelp, []string{"+383 38 243 610", "crp@crpkosovo.org", "source page of March 2025"}},
 		{flows.RightsReturn, []string{"non-refoulement", "Art. 5", "real risk of serious harm", "strong reasons to believe", "a danger to the security", "has not been able to join", "no exception", "Constitution"}},
-		{flows.RightsDetained, []string{"Vranidoll", "CRPK", "UNHCR", "ICRC", flows.ICRC.Phone}},
+		{flows.RightsDetained, []string{"Vranidoll", "CRPK", "UNHCR", "ICRC", s.Tree().Contact("icrc").Phone}},
 		{flows.RightsTreaties, []string{"Art. 22", "Universal Declaration", "Istanbul Convention", "Amendment No. 26", "Framework Convention for the Protection of National Minorities"}},
 		{flows.RightsUNHCR, []string{"Art. 20", "free", "money or favours"}},
 		{flows.HelpEmergency, []string{"112", "192", "193", "194", "free"}},
@@ -196,7 +132,7 @@ func TestDeadlineScreensInEveryLanguage(t *testing.T) {
 				t.Errorf("%s: %v", name, err)
 			}
 			text := PlainText(sc.Text)
-			if strings.Contains(text, "<no value>") || !strings.Contains(text, flows.CRPK.Phone) || !strings.Contains(text, "2026") {
+			if strings.Contains(text, "<no value>") || !strings.Contains(text, s.Tree().Contact("crpk").Phone) || !strings.Contains(text, "2026") {
 				t.Errorf("%s:\n%s", name, text)
 			}
 			if n := utf16Len(text); n > maxScreen {
@@ -221,7 +157,7 @@ func testScreens(t testing.TB) *Screens {
 			screensErr = err
 			return
 		}
-		screensVal, screensErr = New(cat)
+		screensVal, screensErr = New(cat, flows.DefaultContent())
 	})
 	if screensErr != nil {
 		t.Fatal(screensErr)
@@ -261,7 +197,7 @@ func TestDeadlineIsNeverFinal(t *testing.T) {
 	s := testScreens(t)
 	today := flows.Date{Year: 2026, Month: 3, Day: 17}
 	for _, tag := range s.Tags() {
-		notLate, err := s.Text(tag, flows.MsgDeadlineNotLate, map[string]any{"Phone": flows.CRPK.Phone})
+		notLate, err := s.Text(tag, flows.MsgDeadlineNotLate, map[string]any{"Phone": s.Tree().Contact("crpk").Phone})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,8 +214,8 @@ func TestDeadlineIsNeverFinal(t *testing.T) {
 				t.Fatal(err)
 			}
 			screens = append(screens, sc)
-			last, _ := FormatDate(s.Catalog(), tag, flows.LastDayToAppeal(d))
-			if !strings.Contains(sc.Text, last) || !strings.Contains(sc.Text, flows.CRPK.Phone) {
+			last, _ := FormatDate(s.Catalog(), tag, s.Tree().LastDayToAppeal(d))
+			if !strings.Contains(sc.Text, last) || !strings.Contains(sc.Text, s.Tree().Contact("crpk").Phone) {
 				t.Errorf("%s, decision %v: the answer lacks the last day %q or CRPK's number:\n%s", tag, d, last, sc.Text)
 			}
 		}
@@ -304,8 +240,8 @@ func TestDeadlineIsNeverFinal(t *testing.T) {
 func TestDetainedScreenCarriesTheICRCNumber(t *testing.T) {
 	s := testScreens(t)
 	for _, tag := range s.Tags() {
-		if text := PlainText(s.Get(tag, flows.RightsDetained).Text); !strings.Contains(text, flows.ICRC.Phone) {
-			t.Errorf("%s/%s lacks the ICRC's number %s", tag, flows.RightsDetained, flows.ICRC.Phone)
+		if text := PlainText(s.Get(tag, flows.RightsDetained).Text); !strings.Contains(text, s.Tree().Contact("icrc").Phone) {
+			t.Errorf("%s/%s lacks the ICRC's number %s", tag, flows.RightsDetained, s.Tree().Contact("icrc").Phone)
 		}
 	}
 }
@@ -334,7 +270,7 @@ func TestRightToLeftRows(t *testing.T) {
 	today := flows.Date{Year: 2026, Month: 3, Day: 17}
 	for _, l := range s.Languages() {
 		back, _ := s.Text(l.Tag, flows.MsgBack, nil)
-		monday, _ := s.Text(l.Tag, "weekday_1", nil)
+		monday, _ := s.Text(l.Tag, "weekday_"+strconv.Itoa((int(l.FirstWeekday)+6)%7+1), nil)
 		first, last := 0, 1
 		earlier := "◀️"
 		if l.RTL {
@@ -350,7 +286,7 @@ func TestRightToLeftRows(t *testing.T) {
 			t.Fatal(err)
 		}
 		if head := cal.Rows[0]; head[first*6].Text != monday {
-			t.Errorf("%s: weekday row = %+v, want Monday at index %d", l.Tag, head, first*6)
+			t.Errorf("%s: weekday row = %+v, want the week's first day at index %d", l.Tag, head, first*6)
 		}
 		arrows := cal.Rows[len(cal.Rows)-3]
 		if len(arrows) != 1 || arrows[0].Text != earlier || arrows[0].Data != flows.MonthData(2026, 2) {
@@ -365,11 +301,4 @@ func TestRightToLeftRows(t *testing.T) {
 			t.Errorf("%s: arrows in February = %+v, want the earlier month at index %d", l.Tag, arrows, first)
 		}
 	}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
