@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,6 +143,50 @@ func TestRetryAfterHoldsTheChat(t *testing.T) {
 	}
 	if got := counterValue(t, h.bot, "asylumguide_telegram_wait_seconds_total", "chat_429"); got != 10 {
 		t.Errorf("chat_429 seconds = %v, want 10", got)
+	}
+}
+
+// TestOutageIsTriedForAsLongAsPatience: a reply that meets server
+// errors for two minutes is still delivered, its chat parked between
+// tries; one that meets them for good is given up after the three
+// minutes of patience, not tried forever (B6).
+func TestOutageIsTriedForAsLongAsPatience(t *testing.T) {
+	h, clk := newPacedHarness(t, func(c *Config) { c.Retry = defaultRetry })
+	outage := clk.Now().Add(2 * time.Minute)
+	a, b := telegramtest.User{ID: 611, Lang: "en"}, telegramtest.User{ID: 612, Lang: "en"}
+	var mu sync.Mutex
+	delivered := map[string]int{}
+	h.srv.Fault = func(c *telegramtest.Call) *telegramtest.Fault {
+		if c.Method != "sendMessage" {
+			return nil
+		}
+		if c.Params["chat_id"] == itoa(b.ID) || clk.Now().Before(outage) {
+			return &telegramtest.Fault{Code: 502}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		delivered[c.Params["chat_id"]]++
+		return nil
+	}
+	h.push(telegramtest.Text(a, "/start"))
+	h.push(telegramtest.Text(b, "/start"))
+	for range 200 {
+		h.advance(clk, time.Second)
+	}
+	mu.Lock()
+	if got := delivered[itoa(a.ID)]; got != 1 {
+		t.Errorf("after a two-minute outage chat a got %d replies, want 1", got)
+	}
+	mu.Unlock()
+	tries := len(h.srv.CallsTo("sendMessage"))
+	for range 60 {
+		h.advance(clk, time.Second)
+	}
+	if more := len(h.srv.CallsTo("sendMessage")) - tries; more != 0 {
+		t.Errorf("a reply that never got through was tried %d more times after its patience ran out", more)
+	}
+	if pending, _, _ := h.bot.dispatch.stats(); pending != 0 {
+		t.Errorf("%d updates still pending after the patience ran out", pending)
 	}
 }
 
