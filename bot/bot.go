@@ -383,27 +383,53 @@ func (b *Bot) onCallback(j *job, q *callbackQuery, p *press) (flows.ID, string, 
 	storeErr := p.storeErr
 	if act.Kind == flows.SetLanguage {
 		// Stored before the tap is answered, so that "saved" is said
-		// only of what was saved; if it was not, the person is told, and
-		// reads on in the language they chose. (prepare leaves this tap
-		// unanswered for that reason.)
-		notice := p.notice
+		// only of what was saved. A tap that came while its chat was busy
+		// was answered, empty, then (see aside).
 		if err := b.remember(q.From.ID, act.Lang); err != nil {
 			storeErr = errors.Join(storeErr, err)
-			if notice, err = b.g().screens.Text(act.Lang, flows.MsgLanguageNotSaved, nil); err != nil {
+			if err := b.notSaved(j, q, act.Lang); err != nil {
 				return node, lang, err
 			}
+		} else if !j.u.answered {
+			body, err := answerBody(q.ID, p.notice)
+			if err != nil {
+				return node, lang, err
+			}
+			j.answer(body)
 		}
-		body, err := answerBody(q.ID, notice)
-		if err != nil {
-			return node, lang, err
-		}
-		j.answer(body)
 	}
 	err := b.showCallback(j, q, p.sc)
 	if act.Kind == flows.SendGuide && q.Message != nil && q.Message.Chat.Type == "private" {
 		err = errors.Join(err, j.guide(q.Message.Chat.ID, lang))
 	}
 	return node, lang, errors.Join(err, storeErr)
+}
+
+// notSaved tells the person their language choice could not be stored;
+// they read on in the language they chose. It is the tap's answer, or a
+// message if the tap was answered already.
+func (b *Bot) notSaved(j *job, q *callbackQuery, lang string) error {
+	g := b.g()
+	if j.u.answered {
+		if q.Message == nil {
+			return nil
+		}
+		sc, err := g.screens.Notice(lang, flows.MsgLanguageNotSaved)
+		if err != nil {
+			return err
+		}
+		return j.send(q.Message.Chat.ID, sc)
+	}
+	text, err := g.screens.Text(lang, flows.MsgLanguageNotSaved, nil)
+	if err != nil {
+		return err
+	}
+	body, err := answerBody(q.ID, text)
+	if err != nil {
+		return err
+	}
+	j.answer(body)
+	return nil
 }
 
 // press is what a tap leads to: the screen and the pop-up, in the
@@ -437,7 +463,7 @@ func (b *Bot) decide(q *callbackQuery, p *press) {
 // showCallback shows sc for a button press: in place of the message the
 // button was on, or as a new message if that one cannot be edited any
 // more. A nil sc leaves the message as it is. The tap itself was
-// answered when it arrived (see tapAnswer).
+// answered when it arrived (see prepare).
 func (b *Bot) showCallback(j *job, q *callbackQuery, sc *render.Screen) error {
 	m := q.Message
 	if sc == nil || m == nil || m.Chat.Type != "private" {

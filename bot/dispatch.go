@@ -26,14 +26,13 @@ type task interface {
 // it. The number of waiting updates is bounded: submit blocks when it is
 // reached, which slows intake instead of growing memory.
 type dispatcher struct {
-	// begin makes the task of an update when its turn comes. aside takes
-	// out the part of an update that must not wait behind a busy chat (a
-	// tap's answer), or returns nil; dropped says the update itself will
-	// not run, replaced by a newer one.
-	begin   func(*update) task
-	aside   func(u *update, dropped bool) task
-	clock   clock
-	workers int
+	// begin makes the task of an update when its turn comes; aside takes
+	// out the part of an update that must not wait behind a busy chat, or
+	// be lost with an update dropped for a newer one (a tap's answer), or
+	// returns nil.
+	begin, aside func(*update) task
+	clock        clock
+	workers      int
 	// maxPending bounds updates accepted but not yet handled; perChat
 	// bounds those of one chat, beyond which a newer update replaces the
 	// last waiting one (a user tapping faster than the bot can answer
@@ -76,7 +75,7 @@ type sideTask struct {
 	timer stopper // while parked
 }
 
-func newDispatcher(c clock, workers, maxPending, perChat int, begin func(*update) task, aside func(*update, bool) task) *dispatcher {
+func newDispatcher(c clock, workers, maxPending, perChat int, begin, aside func(*update) task) *dispatcher {
 	d := &dispatcher{begin: begin, aside: aside, clock: c, workers: workers, maxPending: maxPending, perChat: perChat,
 		chats: map[int64]*chatQueue{}, sides: map[*sideTask]bool{}}
 	d.space = sync.NewCond(&d.mu)
@@ -124,11 +123,11 @@ func (d *dispatcher) submit(ctx context.Context, u *update) error {
 	}
 	if q.running || len(q.updates) > 0 {
 		// The chat is busy: what cannot wait goes aside.
-		d.sendAside(d.aside(u, false))
+		d.sendAside(d.aside(u))
 	}
 	if len(q.updates) >= d.perChat {
 		last := &q.updates[len(q.updates)-1]
-		d.sendAside(d.aside(*last, true))
+		d.sendAside(d.aside(*last))
 		*last = u
 		d.replaced++
 		return nil

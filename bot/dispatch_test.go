@@ -192,7 +192,7 @@ func (t funcTask) step(ctx context.Context) (time.Duration, waitCause, bool) {
 func newTestDispatcher(workers, maxPending, perChat int, handle func(context.Context, *update)) *dispatcher {
 	return newDispatcher(realClock{}, workers, maxPending, perChat,
 		func(u *update) task { return funcTask{handle, u} },
-		func(*update, bool) task { return nil })
+		func(*update) task { return nil })
 }
 
 func ctxTimeout(t *testing.T, d time.Duration) context.Context {

@@ -70,10 +70,9 @@ type job struct {
 func (b *Bot) begin(u *update) task {
 	j := &job{b: b, u: u, start: b.clock.Now(), ticket: ticket{key: u.chatKey(), seq: u.seq}}
 	j.reqs = j.first[:0]
-	if u.answer != nil {
+	if body := u.takeAnswer(); body != nil {
 		// The chat was idle when the tap came: answered first thing.
-		j.answer(u.answer)
-		u.answer = nil
+		j.answer(body)
 	}
 	func() {
 		defer func() {
@@ -87,23 +86,23 @@ func (b *Bot) begin(u *update) task {
 }
 
 // aside takes out the answer to a tap that arrives while its chat is
-// busy, so that the button stops spinning at once. The tap's screen is
-// decided again when its turn comes: an earlier update may change the
-// language. A tap dropped for a newer one is answered too: a language
-// choice, whose answer waits for its turn, with an empty answer.
-func (b *Bot) aside(u *update, dropped bool) task {
+// busy, or that is dropped for a newer one, so that the button stops
+// spinning at once. A language choice is answered "saved" only once it
+// is stored, in its turn (see onCallback); here it gets an empty answer.
+// The tap's screen is decided again when its turn comes: an earlier
+// update may change the language.
+func (b *Bot) aside(u *update) task {
 	u.decided = false
-	body := u.answer
-	if q := u.CallbackQuery; dropped && body == nil && q != nil && u.press.act.Kind == flows.SetLanguage {
-		body, _ = answerBody(q.ID, "")
+	if q := u.CallbackQuery; u.answer == nil && q != nil && !u.answered && u.press.act.Kind == flows.SetLanguage {
+		u.answer, _ = answerBody(q.ID, "")
 	}
+	body := u.takeAnswer()
 	if body == nil {
 		return nil
 	}
 	j := &job{b: b, start: b.clock.Now()}
 	j.reqs = j.first[:0]
 	j.answer(body)
-	u.answer = nil
 	return j
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"asylumguide/flows"
 	"context"
 	"encoding/json"
 	"net/http/httptest"
@@ -252,10 +253,10 @@ func TestFloodAnswersEveryTap(t *testing.T) {
 	}
 }
 
-// TestFloodOfLanguageTapsAnswersEach: language choices are answered
-// only once stored, in their turn; those dropped for a newer tap while
-// the chat waits out a 429 are still answered, empty, and the last
-// choice is the one stored and said "saved".
+// TestFloodOfLanguageTapsAnswersEach: language choices made while their
+// chat waits out a 429 are answered at once, empty (nothing is stored
+// yet, so nothing is said "saved"), those dropped for a newer tap
+// included; each is answered once, and the last choice is stored.
 func TestFloodOfLanguageTapsAnswersEach(t *testing.T) {
 	h, clk := newPacedHarness(t)
 	h.srv.Fault = faultsFor("editMessageText", 1, telegramtest.Fault{Code: 429, RetryAfter: 30})
@@ -265,28 +266,50 @@ func TestFloodOfLanguageTapsAnswersEach(t *testing.T) {
 	for _, l := range langs {
 		h.srv.Push(telegramtest.Callback(a, 101, "v1:lang:"+l))
 	}
-	// Before the wait ends, the first tap and the ones dropped (beyond
-	// the 8 a chat keeps waiting) are answered, and no waiting choice.
-	dropped := len(langs) - 8
+	taps := 1 + len(langs)
 	if !h.srv.WaitFor(5*time.Second, func([]telegramtest.Call) bool {
-		return len(h.srv.CallsTo("answerCallbackQuery")) == 1+dropped
+		return len(h.srv.CallsTo("answerCallbackQuery")) == taps
 	}) {
-		t.Fatalf("%d taps answered while the chat waited, want %d", len(h.srv.CallsTo("answerCallbackQuery")), 1+dropped)
+		t.Fatalf("%d of %d taps answered while the chat waited", len(h.srv.CallsTo("answerCallbackQuery")), taps)
 	}
 	for _, c := range h.srv.CallsTo("answerCallbackQuery")[1:] {
 		if c.Params["text"] != "" {
-			t.Errorf("a dropped language tap was answered %q before anything was stored", c.Params["text"])
+			t.Errorf("a language tap was answered %q before anything was stored", c.Params["text"])
 		}
 	}
 	h.settle()
 	h.advance(clk, 30*time.Second)
 	h.advance(clk, 30*time.Second)
-	if got, want := len(h.srv.CallsTo("answerCallbackQuery")), 1+len(langs); got != want {
-		t.Errorf("%d taps answered after the wait, want every one of %d", got, want)
+	if got := len(h.srv.CallsTo("answerCallbackQuery")); got != taps {
+		t.Errorf("%d answers after the wait, want each of the %d taps answered once", got, taps)
 	}
 	last := langs[len(langs)-1]
 	if tag, _ := h.prefs.Language(a.ID); tag != last {
 		t.Errorf("stored %q, want the last choice %q", tag, last)
+	}
+}
+
+// TestBusyChatIsToldAChoiceWasNotSaved: a language tap answered at once
+// because its chat was busy, whose choice the disk then refuses, is told
+// so in a message, in the language chosen.
+func TestBusyChatIsToldAChoiceWasNotSaved(t *testing.T) {
+	h, clk := newPacedHarness(t)
+	h.srv.Fault = faultsFor("editMessageText", 1, telegramtest.Fault{Code: 429, RetryAfter: 5})
+	a := telegramtest.User{ID: 803, Lang: "en"}
+	h.push(telegramtest.Callback(a, 101, "v1:apply"))
+	h.prefs.failWrites = true
+	h.push(telegramtest.Callback(a, 101, "v1:lang:fr"))
+	h.advance(clk, 10*time.Second)
+	want, _ := h.bot.g().screens.Text("fr", flows.MsgLanguageNotSaved, nil)
+	var told bool
+	for _, c := range h.srv.CallsTo("sendMessage") {
+		told = told || strings.Contains(c.Params["text"], strings.TrimSpace(want))
+	}
+	if !told {
+		t.Errorf("the person was not told, in French, that their choice was not saved")
+	}
+	if got := len(h.srv.CallsTo("answerCallbackQuery")); got != 2 {
+		t.Errorf("%d tap answers, want one for each of the 2 taps", got)
 	}
 }
 

@@ -21,8 +21,10 @@ type update struct {
 	} `json:"my_chat_member"`
 
 	// answer is the answerCallbackQuery request of a tap, decided when
-	// it arrived; nil once sent, or for anything but a tap.
-	answer []byte
+	// it arrived; nil once sent, or for anything but a tap. answered is
+	// set once it is sent.
+	answer   []byte
+	answered bool
 	// press is what the tap leads to, decided when it arrived, if
 	// decided is set: not when an earlier update of its chat could
 	// change it.
@@ -32,6 +34,16 @@ type update struct {
 	langChanges uint64
 	// seq is the update's place in the order updates arrived.
 	seq uint64
+}
+
+// takeAnswer returns the answer of a tap, to be sent, once: nil if there
+// is none or it was taken.
+func (u *update) takeAnswer() []byte {
+	body := u.answer
+	if body != nil {
+		u.answer, u.answered = nil, true
+	}
+	return body
 }
 
 // inlineQuery is a person typing @<bot> in some chat: the guide lists

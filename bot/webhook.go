@@ -70,8 +70,7 @@ func (b *Bot) WebhookHandler(secret string) http.Handler {
 			return
 		}
 		b.prepare(u)
-		answer := u.answer
-		u.answer = nil
+		answer := u.takeAnswer()
 		if err := b.dispatch.submit(r.Context(), u); err != nil {
 			seen.remove(u.ID)
 			http.Error(w, "shutting down", http.StatusServiceUnavailable)
