@@ -41,10 +41,13 @@ const untilWoken time.Duration = -1
 // refusalRun is how many calls refused with 429 in a row, with no call
 // accepted between them, the bot takes as a 429 for the whole bot.
 // Telegram's answer does not say whether a 429 holds one chat or the
-// whole bot. Random refusals of one call in five make such a run about
-// once in 15,000 calls; a bot that Telegram holds back has every call
-// refused.
-const refusalRun = 6
+// whole bot. A bot that Telegram holds back has every call refused, and
+// with dozens of calls in flight a run this long comes within
+// milliseconds. Random refusals must not make one: at one call in five,
+// a run of 16 comes once in about 10^11 calls (a run of 6, once in 15,000
+// calls, which at 12,000 calls a second paused the whole bot every
+// second).
+const refusalRun = 16
 
 // pacer keeps the bot within Telegram's limits before Telegram has to
 // refuse: message sends and edits go out at most at the global rate and

@@ -87,10 +87,12 @@ func TestManyChatsThrottledAtOnce(t *testing.T) {
 }
 
 // TestRefusalRunHoldsTheWholeBot: Telegram does not say whether a 429 is
-// for one chat or for the whole bot. Six refusals in a row, with no call
-// accepted between them, hold every send until the longest retry_after
-// among them has passed; fewer, or random ones, hold only their chats.
+// for one chat or for the whole bot. refusalRun refusals in a row, with
+// no call accepted between them, hold every send until the longest
+// retry_after among them has passed; fewer, or random ones, hold only
+// their chats.
 func TestRefusalRunHoldsTheWholeBot(t *testing.T) {
+	run := func(n, secs int) []int { return slices.Repeat([]int{secs}, n) }
 	tests := []struct {
 		name string
 		// calls: a retry_after in seconds for a refusal, 0 for a call
@@ -98,11 +100,12 @@ func TestRefusalRunHoldsTheWholeBot(t *testing.T) {
 		calls      []int
 		wantPaused time.Duration
 	}{
-		{"five in a row", []int{1, 1, 1, 1, 1}, 0},
-		{"six in a row", []int{1, 3, 1, 1, 2, 1}, 3 * time.Second},
-		{"broken by a success", []int{1, 1, 1, 0, 1, 1, 1}, 0},
-		{"one in five refused", []int{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0}, 0},
-		{"success after six", []int{2, 2, 2, 2, 2, 2, 0}, 2 * time.Second},
+		{"one short of a run", run(refusalRun-1, 1), 0},
+		{"a run", append(run(refusalRun-1, 1), 3), 3 * time.Second},
+		{"a run, the longest first", append([]int{3}, run(refusalRun-1, 1)...), 3 * time.Second},
+		{"broken by a success", slices.Concat(run(refusalRun-1, 1), []int{0}, run(refusalRun-1, 1)), 0},
+		{"one in five refused", slices.Repeat([]int{1, 0, 0, 0, 0}, 20), 0},
+		{"success after a run", append(run(refusalRun, 2), 0), 2 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

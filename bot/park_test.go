@@ -191,9 +191,9 @@ func TestOutageIsTriedForAsLongAsPatience(t *testing.T) {
 	}
 }
 
-// TestRefusalsInARowHoldEverySend: six chats refused one after another
-// read as Telegram holding back the whole bot: a seventh chat's reply
-// waits until the longest retry_after has passed.
+// TestRefusalsInARowHoldEverySend: refusalRun chats refused one after
+// another read as Telegram holding back the whole bot: another chat's
+// reply waits until the longest retry_after has passed.
 func TestRefusalsInARowHoldEverySend(t *testing.T) {
 	h, clk := newPacedHarness(t)
 	h.srv.Fault = faultsFor("sendMessage", refusalRun, telegramtest.Fault{Code: 429, RetryAfter: 5})
@@ -204,7 +204,7 @@ func TestRefusalsInARowHoldEverySend(t *testing.T) {
 	h.push(telegramtest.Text(g, "/start"))
 	h.advance(clk, 5*time.Second-time.Millisecond)
 	if got := h.writesTo(g.ID); len(got) != 0 {
-		t.Fatalf("while the bot was held back, a seventh chat got %v", got)
+		t.Fatalf("while the bot was held back, another chat got %v", got)
 	}
 	h.advance(clk, time.Millisecond)
 	if got := len(h.srv.CallsTo("sendMessage")); got != refusalRun+1 {
