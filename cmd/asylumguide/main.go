@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -234,8 +235,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (*
 	if c.workers < 1 {
 		return nil, errors.New("-workers must be at least 1")
 	}
-	if c.rate < 0 || c.chatRate < 0 {
-		return nil, errors.New("-rate and -chat-rate cannot be negative (0 turns a limit off)")
+	if !(c.rate >= 0 && c.chatRate >= 0) || math.IsInf(c.rate, 0) || math.IsInf(c.chatRate, 0) {
+		return nil, errors.New("-rate and -chat-rate (ASYLUMGUIDE_RATE, ASYLUMGUIDE_CHAT_RATE) take messages a second, such as 30 and 1; they cannot be negative (0 turns a limit off)")
 	}
 	return c, nil
 }

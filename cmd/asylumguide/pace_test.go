@@ -27,6 +27,8 @@ func TestPaceSettings(t *testing.T) {
 		{"0 turns them off", map[string]string{"ASYLUMGUIDE_RATE": "0"}, []string{"-chat-rate", "0"}, rate.Inf, rate.Inf, ""},
 		{"negative", nil, []string{"-rate", "-1"}, 0, 0, "cannot be negative"},
 		{"not a number", map[string]string{"ASYLUMGUIDE_CHAT_RATE": "fast"}, nil, 0, 0, "ASYLUMGUIDE_CHAT_RATE"},
+		{"NaN", map[string]string{"ASYLUMGUIDE_RATE": "NaN"}, nil, 0, 0, "cannot be negative"},
+		{"infinite", nil, []string{"-chat-rate", "+Inf"}, 0, 0, "cannot be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
