@@ -281,43 +281,42 @@ func (j *job) sendIn(chat int64, thread int, sc *render.Screen) error {
 }
 
 func (j *job) sendRequest(chat int64, thread int, sc *render.Screen) (*request, error) {
-	tail, err := j.b.g().tails.of(sc)
-	if err != nil {
-		return nil, err
-	}
-	body := make([]byte, 0, 56+len(tail))
-	body = append(body, `{"chat_id":`...)
-	body = strconv.AppendInt(body, chat, 10)
-	if thread != 0 {
-		body = append(body, `,"message_thread_id":`...)
-		body = strconv.AppendInt(body, int64(thread), 10)
-	}
-	body = append(body, ',')
-	body = append(body, tail...)
-	r := j.request()
-	r.method, r.chat, r.body, r.screen = "sendMessage", chat, body, sc
-	return r, nil
+	return j.screenRequest("sendMessage", chat, "message_thread_id", thread, sc)
 }
 
 // edit adds replacing message msg of chat with sc; a double tap ("message
 // is not modified") is no error, and a message that can no longer be
 // edited gets sc as a new message.
 func (j *job) edit(chat int64, msg int, sc *render.Screen) error {
-	tail, err := j.b.g().tails.of(sc)
+	r, err := j.screenRequest("editMessageText", chat, "message_id", msg, sc)
 	if err != nil {
 		return err
 	}
-	body := make([]byte, 0, 48+len(tail))
+	j.reqs = append(j.reqs, r)
+	return nil
+}
+
+// screenRequest is the call method that shows sc in chat, with the
+// number field (a message or a forum topic) set to n unless n is 0.
+func (j *job) screenRequest(method string, chat int64, field string, n int, sc *render.Screen) (*request, error) {
+	tail, err := j.b.g().tails.of(sc)
+	if err != nil {
+		return nil, err
+	}
+	body := make([]byte, 0, 64+len(tail))
 	body = append(body, `{"chat_id":`...)
 	body = strconv.AppendInt(body, chat, 10)
-	body = append(body, `,"message_id":`...)
-	body = strconv.AppendInt(body, int64(msg), 10)
+	if n != 0 {
+		body = append(body, `,"`...)
+		body = append(body, field...)
+		body = append(body, `":`...)
+		body = strconv.AppendInt(body, int64(n), 10)
+	}
 	body = append(body, ',')
 	body = append(body, tail...)
 	r := j.request()
-	r.method, r.chat, r.body, r.screen = "editMessageText", chat, body, sc
-	j.reqs = append(j.reqs, r)
-	return nil
+	r.method, r.chat, r.body, r.screen = method, chat, body, sc
+	return r, nil
 }
 
 // shown hears how a screen's call ended: it counts a screen shown, and
