@@ -29,7 +29,7 @@ func TestEveryLanguageHasEveryMessage(t *testing.T) {
 	}
 }
 
-// TestPluralFormsAreComplete counts 0 to 1000 of every unit in every
+// TestPluralFormsAreComplete counts 0 to 199 of every unit in every
 // language.
 func TestPluralFormsAreComplete(t *testing.T) {
 	for _, p := range load(t).CheckPlurals() {

@@ -117,9 +117,12 @@ func (c *Catalog) CheckComplete() []Problem {
 // units are the messages that count, with plural forms.
 var units = []string{"unit_days", "unit_months", "unit_years"}
 
-// CheckPlurals counts 0 to 1000 of every unit in every language: a plural
+// CheckPlurals counts 0 to 199 of every unit in every language: a plural
 // form the language's CLDR rules need but the file lacks, or a count that
-// does not show its number, is a problem.
+// does not show its number, is a problem. The CLDR rules of this guide's
+// languages look at a count, its last digit and its last two digits, so
+// the counts to 199 take every form that any count below a million can
+// take (a language whose rule looks further needs a larger range here).
 func (c *Catalog) CheckPlurals() []Problem {
 	var out []Problem
 	for _, l := range c.Languages() {
@@ -127,7 +130,7 @@ func (c *Catalog) CheckPlurals() []Problem {
 			if _, ok := c.Message(l.Tag, unit); !ok {
 				continue // CheckComplete reports it
 			}
-			for n := range 1001 {
+			for n := range 200 {
 				s, err := c.Count(l.Tag, unit, n)
 				if err != nil {
 					out = append(out, c.problem(l.Tag, unit, fmt.Sprintf("cannot say %d: %v", n, err), "give every plural form your language needs (one, two, few, many, other)"))
@@ -182,23 +185,30 @@ func (c *Catalog) eachTranslation(f func(l Language, id string, en, m *i18n.Mess
 // numbers, years), every e-mail and web address, the formatting tags, the
 // commands and the icon a button starts with.
 func (c *Catalog) CheckFacts() []Problem {
+	// English's facts are found once, not once for every language.
+	enFacts := map[string]*facts{}
 	var out []Problem
 	c.eachTranslation(func(l Language, id string, en, m *i18n.Message) {
-		want, got := en.Other, m.Other
-		if w, g := digitRun.FindAllString(want, -1), digitRun.FindAllString(got, -1); !sameMultiset(w, g) {
-			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the numbers %v; English has %v", g, w), "copy every number, article and phone number exactly as in English"))
+		w := enFacts[id]
+		if w == nil {
+			w = factsOf(en.Other)
+			enFacts[id] = w
 		}
-		if w, g := linkOrMail.FindAllString(want, -1), linkOrMail.FindAllString(got, -1); !sameMultiset(w, g) {
-			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the addresses %v; English has %v", g, w), "copy every e-mail and web address exactly as in English"))
+		g := factsOf(m.Other)
+		if !sameMultiset(w.numbers, g.numbers) {
+			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the numbers %v; English has %v", g.numbers, w.numbers), "copy every number, article and phone number exactly as in English"))
 		}
-		if w, g := htmlTag.FindAllString(want, -1), htmlTag.FindAllString(got, -1); !sameMultiset(w, g) {
-			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the tags %v; English has %v", g, w), "keep the same <b>, <i> and <a> tags as English"))
+		if !sameMultiset(w.addresses, g.addresses) {
+			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the addresses %v; English has %v", g.addresses, w.addresses), "copy every e-mail and web address exactly as in English"))
 		}
-		if w, g := command.FindAllString(want, -1), command.FindAllString(got, -1); !sameMultiset(trimAll(w), trimAll(g)) {
-			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the commands %v; English has %v", g, w), "keep each /command in Latin letters, as in English"))
+		if !sameMultiset(w.tags, g.tags) {
+			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the tags %v; English has %v", g.tags, w.tags), "keep the same <b>, <i> and <a> tags as English"))
+		}
+		if !sameMultiset(trimAll(w.commands), trimAll(g.commands)) {
+			out = append(out, c.problem(l.Tag, id, fmt.Sprintf("has the commands %v; English has %v", g.commands, w.commands), "keep each /command in Latin letters, as in English"))
 		}
 		if strings.HasSuffix(id, "_button") || strings.HasPrefix(id, "nav_") || id == "contact_website" || id == "contact_map" {
-			w, g := leadingSymbol(want), leadingSymbol(got)
+			w, g := leadingSymbol(en.Other), leadingSymbol(m.Other)
 			if l.RTL && id == "nav_back" && g == "➡️" {
 				// Back points right in a right-to-left language.
 				w = g
@@ -209,6 +219,23 @@ func (c *Catalog) CheckFacts() []Problem {
 		}
 	})
 	return out
+}
+
+// facts are what a message must keep in translation.
+type facts struct {
+	numbers, addresses, tags, commands []string
+}
+
+func factsOf(s string) *facts {
+	f := &facts{numbers: digitRun.FindAllString(s, -1), tags: htmlTag.FindAllString(s, -1)}
+	// Most messages have no address or command: the cheap test first.
+	if strings.ContainsAny(s, "@.:") {
+		f.addresses = linkOrMail.FindAllString(s, -1)
+	}
+	if strings.Contains(s, "/") {
+		f.commands = command.FindAllString(s, -1)
+	}
+	return f
 }
 
 func trimAll(ss []string) []string {

@@ -1,8 +1,11 @@
 package locales
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // TestTranslationsKeepTheFacts: every number, address, tag, command and
@@ -74,5 +77,39 @@ func TestGlossaryRules(t *testing.T) {
 	got := c.CheckGlossary("fr", broken)
 	if len(got) != 1 || got[0].ID != "help_crpk_button" || got[0].Line == 0 {
 		t.Errorf("a CRPK button without its word for free gave %v, want one problem at its line", got)
+	}
+}
+
+// TestCheckFactsFindsWhatATranslationChanged gives French a message that
+// changes one fact of the English each time: the check names the fact.
+func TestCheckFactsFindsWhatATranslationChanged(t *testing.T) {
+	en := "language_name = \"English\"\n" +
+		"[call]\nother = \"Call <b>+383 38 000 000</b> or write to info@crpk.org, then send /start.\"\n" +
+		"[help_button]\nother = \"🆘 Free help\"\n"
+	tests := []struct {
+		name, call, button, want string
+	}{
+		{"nothing changed", "Appelez le <b>+383 38 000 000</b> ou écrivez à info@crpk.org, puis envoyez /start.", "🆘 Aide gratuite", ""},
+		{"a phone number", "Appelez le <b>+383 38 000 001</b> ou écrivez à info@crpk.org, puis envoyez /start.", "🆘 Aide gratuite", "has the numbers"},
+		{"an e-mail address", "Appelez le <b>+383 38 000 000</b> ou écrivez à info@crpk.fr, puis envoyez /start.", "🆘 Aide gratuite", "has the addresses"},
+		{"a tag", "Appelez le +383 38 000 000 ou écrivez à info@crpk.org, puis envoyez /start.", "🆘 Aide gratuite", "has the tags"},
+		{"a command", "Appelez le <b>+383 38 000 000</b> ou écrivez à info@crpk.org, puis envoyez /démarrer.", "🆘 Aide gratuite", "has the commands"},
+		{"a button's icon", "Appelez le <b>+383 38 000 000</b> ou écrivez à info@crpk.org, puis envoyez /start.", "Aide gratuite", "starts with"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fr := fmt.Sprintf("language_name = \"Français\"\n[call]\nother = %q\n[help_button]\nother = %q\n", tt.call, tt.button)
+			c, err := LoadFS(fstest.MapFS{"active.en.toml": {Data: []byte(en)}, "active.fr.toml": {Data: []byte(fr)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := c.CheckFacts()
+			switch {
+			case tt.want == "" && len(got) > 0:
+				t.Errorf("got %v, want no problem", got)
+			case tt.want != "" && (len(got) != 1 || !strings.Contains(got[0].String(), tt.want)):
+				t.Errorf("got %v, want one problem that says %q", got, tt.want)
+			}
+		})
 	}
 }
