@@ -8,9 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"html"
-	"image"
-	"image/color"
-	"image/png"
 	"io"
 	"regexp"
 	"slices"
@@ -64,25 +61,7 @@ func QRPNG(w io.Writer, link string, scale int) error {
 	if err != nil {
 		return err
 	}
-	const border = 4
-	n := c.Size() + 2*border
-	img := image.NewGray(image.Rect(0, 0, n*scale, n*scale))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	for y := range c.Size() {
-		for x := range c.Size() {
-			if !c.Module(x, y) {
-				continue
-			}
-			for dy := range scale {
-				for dx := range scale {
-					img.SetGray((x+border)*scale+dx, (y+border)*scale+dy, color.Gray{})
-				}
-			}
-		}
-	}
-	return png.Encode(w, img)
+	return c.WriteAsPNG(qr.NewQrCodeImgConfig(scale, 4), w)
 }
 
 // PosterText is what a poster says besides its code, in one language.
