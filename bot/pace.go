@@ -83,7 +83,6 @@ type pacer struct {
 type chatPace struct {
 	lim   *rate.Limiter // nil without a limit per chat
 	until time.Time     // Telegram's retry_after for the chat
-	seen  time.Time
 }
 
 // ticket is a request's place with the pacer.
@@ -115,7 +114,11 @@ func (p *pacer) acquire(t *ticket) (time.Duration, waitCause) {
 	now := p.clock.Now()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	c := p.chat(t.chat, now)
+	c := p.chat(t.chat, now, p.chatRate > 0)
+	if c == nil {
+		// Nothing holds the chat back.
+		c = &chatPace{}
+	}
 	if t.granted {
 		t.granted = false
 		if !now.Before(p.pausedUntil) {
@@ -181,7 +184,7 @@ func (p *pacer) refused(chat int64, d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if chat != 0 {
-		if c := p.chat(chat, now); until.After(c.until) {
+		if c := p.chat(chat, now, true); until.After(c.until) {
 			c.until = until
 		}
 	}
@@ -285,26 +288,27 @@ func (p *pacer) tick() {
 	}
 }
 
-// chat returns the pace of a chat. Now and then it forgets the chats
-// that have not been held back and whose burst is whole again.
-func (p *pacer) chat(id int64, now time.Time) *chatPace {
+// chat returns the pace of a chat; with create false, nil for a chat
+// the pacer holds nothing of. Now and then it forgets the chats whose
+// retry_after has passed and whose burst is whole again: they are as
+// new, and a crowd of chats must not stay in memory.
+func (p *pacer) chat(id int64, now time.Time, create bool) *chatPace {
 	if now.Sub(p.swept) > 10*time.Second {
 		p.swept = now
 		for k, c := range p.chats {
-			if now.After(c.until) && now.Sub(c.seen) > time.Minute && (c.lim == nil || c.lim.TokensAt(now) >= float64(p.chatBurst)) {
+			if now.After(c.until) && (c.lim == nil || c.lim.TokensAt(now) >= float64(p.chatBurst)) {
 				delete(p.chats, k)
 			}
 		}
 	}
 	c := p.chats[id]
-	if c == nil {
+	if c == nil && create {
 		c = &chatPace{}
 		if p.chatRate > 0 {
 			c.lim = rate.NewLimiter(p.chatRate, p.chatBurst)
 		}
 		p.chats[id] = c
 	}
-	c.seen = now
 	return c
 }
 

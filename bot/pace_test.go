@@ -197,3 +197,29 @@ func TestChatPaceLetsQuickTapsThrough(t *testing.T) {
 		t.Errorf("waits %v, want %v", waits, want)
 	}
 }
+
+// TestPacerForgetsChatsThatAreAsNew: a crowd of chats, each paced and
+// some refused, leaves nothing in the pacer once their retry_after has
+// passed and their burst is whole again; without a limit per chat, a
+// chat Telegram never refused is not kept at all.
+func TestPacerForgetsChatsThatAreAsNew(t *testing.T) {
+	for _, chatRate := range []rate.Limit{1, rate.Inf} {
+		clk := newFakeClock()
+		p := newPacer(clk, rate.Inf, 0, chatRate, 3)
+		for id := int64(1); id <= 1000; id++ {
+			p.acquire(&ticket{key: id, chat: id})
+			if id%10 == 0 {
+				p.refused(id, 30*time.Second)
+			}
+		}
+		kept := len(p.chats)
+		if chatRate == rate.Inf && kept != 100 {
+			t.Errorf("no limit per chat: %d chats kept, want only the 100 refused", kept)
+		}
+		clk.Advance(31 * time.Second)
+		p.acquire(&ticket{key: 5000, chat: 5000})
+		if n := len(p.chats); n > 1 {
+			t.Errorf("chat rate %v: %d of %d chats still kept after their waits passed", chatRate, n, kept)
+		}
+	}
+}
