@@ -20,6 +20,11 @@ const (
 	DefaultChatBurst            = 3
 )
 
+// groupRate bounds the messages a second in a group (a chat with a
+// negative id): Telegram accepts about 20 a minute there. It applies only
+// while there is a limit per chat, and never raises it.
+var groupRate = rate.Every(3 * time.Second)
+
 // waitCause says why a request waits before it is sent.
 type waitCause uint8
 
@@ -304,8 +309,11 @@ func (p *pacer) chat(id int64, now time.Time, create bool) *chatPace {
 	c := p.chats[id]
 	if c == nil && create {
 		c = &chatPace{}
-		if p.chatRate > 0 {
-			c.lim = rate.NewLimiter(p.chatRate, p.chatBurst)
+		if r := p.chatRate; r > 0 {
+			if id < 0 {
+				r = min(r, groupRate)
+			}
+			c.lim = rate.NewLimiter(r, p.chatBurst)
 		}
 		p.chats[id] = c
 	}

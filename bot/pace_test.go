@@ -198,6 +198,32 @@ func TestChatPaceLetsQuickTapsThrough(t *testing.T) {
 	}
 }
 
+// TestGroupsArePacedAtTwentyAMinute: in a group, after its burst, one
+// message every three seconds, as Telegram allows about 20 a minute
+// there; a private chat next to it keeps its one a second.
+func TestGroupsArePacedAtTwentyAMinute(t *testing.T) {
+	clk := newFakeClock()
+	p := newPacer(clk, rate.Inf, 0, DefaultChatRate, 3)
+	waitsOf := func(chat int64) []time.Duration {
+		var waits []time.Duration
+		for range 5 {
+			wait, _ := p.acquire(&ticket{key: chat, chat: chat})
+			waits = append(waits, wait)
+			clk.Advance(wait)
+			if wait > 0 {
+				p.acquire(&ticket{key: chat, chat: chat})
+			}
+		}
+		return waits
+	}
+	if got, want := waitsOf(-1001234567890), []time.Duration{0, 0, 0, 3 * time.Second, 3 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("group: waits %v, want %v", got, want)
+	}
+	if got, want := waitsOf(42), []time.Duration{0, 0, 0, time.Second, time.Second}; !slices.Equal(got, want) {
+		t.Errorf("private chat: waits %v, want %v", got, want)
+	}
+}
+
 // TestPacerForgetsChatsThatAreAsNew: a crowd of chats, each paced and
 // some refused, leaves nothing in the pacer once their retry_after has
 // passed and their burst is whole again; without a limit per chat, a
