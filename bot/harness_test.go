@@ -184,7 +184,26 @@ func (h *harness) do(update any) []telegramtest.Call {
 	before := len(h.srv.Calls())
 	id := h.srv.Push(update)
 	h.waitHandled(id)
+	h.waitIdle()
 	return h.srv.Calls()[before:]
+}
+
+// waitIdle waits until the dispatcher has let go of every chat: an
+// update counts as handled a moment before its chat is free, and a tap
+// that came in that moment would be answered aside, out of the order a
+// transcript shows.
+func (h *harness) waitIdle() {
+	h.t.Helper()
+	d := h.bot.dispatch
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		d.mu.Lock()
+		idle := len(d.chats) == 0 && len(d.sides) == 0
+		d.mu.Unlock()
+		if idle {
+			return
+		}
+	}
+	h.t.Fatal("the dispatcher did not let go of its chats within 10s")
 }
 
 func (h *harness) waitHandled(id int64) {
