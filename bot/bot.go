@@ -302,7 +302,7 @@ func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 		if c, ok := flows.LookupCommand(name); ok {
 			node = c.Node
 			if c.Guide {
-				return node, lang, joinStore(j.guide(m.Chat.ID, lang), storeErr)
+				return node, lang, errors.Join(j.guide(m.Chat.ID, lang), storeErr)
 			}
 			if c.Forget {
 				err := b.cfg.Prefs.Forget(m.From.ID)
@@ -330,9 +330,6 @@ func (b *Bot) onMessage(j *job, m *message) (flows.ID, string, error) {
 	}
 	return node, lang, errors.Join(err, storeErr)
 }
-
-// joinStore joins the error of a reply with that of the store.
-func joinStore(err, storeErr error) error { return errors.Join(err, storeErr) }
 
 // remember stores a user's language choice. A failed write still leaves
 // them reading in the language they chose.
